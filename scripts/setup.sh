@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs whatever of xtnn's build and test dependencies is missing (Debian 12).
+# Idempotent: a machine that has everything runs no apt-get at all.
+set -euo pipefail
+
+packages=(
+  cmake g++ make
+  libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev
+  libopenblas-dev doctest-dev libbenchmark-dev
+  gnuplot-nox
+)
+if [[ "${XTNN_SETUP_EXTRAS:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all dependencies present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
