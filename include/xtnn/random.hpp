@@ -74,12 +74,13 @@ public:
 
     // Uniform integer in [0, n) without modulo bias (Lemire's method); n > 0.
     std::uint64_t below(std::uint64_t n) noexcept {
-        __uint128_t m = static_cast<__uint128_t>((*this)()) * n;
+        __extension__ using u128 = unsigned __int128;  // __extension__: no -Wpedantic noise
+        u128 m = static_cast<u128>((*this)()) * n;
         auto low = static_cast<std::uint64_t>(m);
         if (low < n) {
             const std::uint64_t threshold = (0 - n) % n;
             while (low < threshold) {
-                m = static_cast<__uint128_t>((*this)()) * n;
+                m = static_cast<u128>((*this)()) * n;
                 low = static_cast<std::uint64_t>(m);
             }
         }
