@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds and runs every test: unit tests (tests/test_*.cpp), the documentation
+# snippets, the installed-package consumer check.
+#
+#   ./scripts/test.sh              Release build in build/ (warnings are errors)
+#   ./scripts/test.sh --sanitize   ASan+UBSan build (-O1 -g) in build-asan/, no examples
+#                                  (same as XTNN_TEST_SANITIZE=1 ./scripts/test.sh)
+# Extra arguments after `--` go to ctest, e.g. ./scripts/test.sh -- -R sanity
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+sanitize="${XTNN_TEST_SANITIZE:-0}"
+ctest_args=()
+while (($#)); do
+  case "$1" in
+    --sanitize) sanitize=1 ;;
+    --) shift; ctest_args+=("$@"); break ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+./scripts/setup.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+if [[ "$sanitize" != 0 ]]; then
+  dir=build-asan
+  cmake -S . -B "$dir" \
+    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+    -DXTNN_SANITIZE=ON -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON -DXTNN_BUILD_EXAMPLES=OFF
+else
+  dir=build
+  cmake -S . -B "$dir" \
+    -DCMAKE_BUILD_TYPE=Release -DXTNN_SANITIZE=OFF \
+    -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON -DXTNN_BUILD_EXAMPLES=ON
+fi
+
+cmake --build "$dir" -j"$jobs"
+ctest --test-dir "$dir" --output-on-failure -j"$jobs" "${ctest_args[@]}"
