@@ -1,0 +1,78 @@
+#pragma once
+// Activation<Op>: an elementwise function as a module, for float and double.
+// Op supplies apply(x) and derivative(x, y) (input and output both offered, so
+// ReLU can use x and Sigmoid/Tanh can reuse y) and a name.
+#include <cstddef>
+#include <string>
+#include <utility>
+
+#include "../error.hpp"
+#include "../module.hpp"
+#include "../tensor.hpp"
+
+namespace xtnn {
+namespace detail {
+
+template <class T>
+struct ActivationBuffers {
+    const Tensor<T>* input = nullptr;
+    Tensor<T> output;
+    Tensor<T> grad_input;
+};
+
+}  // namespace detail
+
+template <class Op>
+class Activation : public WidthPreserving {
+public:
+    explicit Activation(Op op = {}) : op_(op) {}
+
+    template <Real T>
+    const Tensor<T>& forward(const Tensor<T>& x, Mode /*mode*/) {
+        auto& b = buffers_.template get<T>();
+        b.input = &x;
+        ensure_shape(b.output, x.shape(0), x.shape(1));
+        const T* in = x.data();
+        T* out = b.output.data();
+        const std::size_t n = x.size();
+        for (std::size_t i = 0; i < n; ++i) out[i] = op_.apply(in[i]);
+        return b.output;
+    }
+
+    template <Real T>
+    const Tensor<T>& backward(const Tensor<T>& grad_out) {
+        auto& b = buffers_.template get<T>();
+        if (b.input == nullptr) detail::fail(describe(), ": backward called before forward");
+        check_same_shape(grad_out, b.output, describe());
+        if (std::exchange(bypass_next_backward_, false)) return grad_out;
+        ensure_shape(b.grad_input, grad_out.shape(0), grad_out.shape(1));
+        const T* x = b.input->data();
+        const T* y = b.output.data();
+        const T* g = grad_out.data();
+        T* gi = b.grad_input.data();
+        const std::size_t n = grad_out.size();
+        for (std::size_t i = 0; i < n; ++i) gi[i] = g[i] * op_.derivative(x[i], y[i]);
+        return b.grad_input;
+    }
+
+    std::string describe() const { return op_.describe(); }
+    const Op& op() const { return op_; }
+
+    // Fused-loss protocol: a loss that differentiated through this module
+    // itself (from last_input(), the logits) asks the next backward to pass
+    // its gradient through unchanged.
+    template <Real T>
+    const Tensor<T>& last_input() {
+        const auto& b = buffers_.template get<T>();
+        if (b.input == nullptr) detail::fail(describe(), ": no forward pass yet");
+        return *b.input;
+    }
+    void bypass_next_backward() { bypass_next_backward_ = true; }
+
+private:
+    Op op_;
+    bool bypass_next_backward_ = false;
+    detail::PerReal<detail::ActivationBuffers> buffers_;
+};
+
+}  // namespace xtnn

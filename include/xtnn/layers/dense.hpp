@@ -1,0 +1,124 @@
+#pragma once
+// Dense<T>: y = x·W + b, with W stored in x n_out (Keras layout).
+// Forward is one gemm into the layer's own buffer; backward is two gemms with
+// transpose flags (no transposed copies) plus a row-wise bias reduction.
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "../blas.hpp"
+#include "../error.hpp"
+#include "../initializers.hpp"
+#include "../module.hpp"
+#include "../param.hpp"
+#include "../regularizers.hpp"
+#include "../tensor.hpp"
+
+namespace xtnn {
+
+template <Real T>
+class Dense {
+public:
+    using value_type = T;
+
+    Dense(std::size_t in, std::size_t out, Regularizer regularizer = NoRegularizer{},
+          Initializer init = glorot_uniform)
+        : in_(check_width(in, "input", in, out)),
+          out_(check_width(out, "output", in, out)),
+          kernel_(ParamSpec{"kernel", in, out, ParamKind::trainable, init, regularizer, in, out}),
+          bias_(ParamSpec{"bias", 1, out, ParamKind::trainable, zeros, NoRegularizer{}, in, out}) {
+        detail::pack_parameters<T>(*this);
+    }
+
+    const Tensor<T>& forward(const Tensor<T>& x, Mode /*mode*/) {
+        if (x.shape(1) != in_) {
+            detail::fail(describe(), ": expected input with ", in_, " features, got ", x.shape(0),
+                         " x ", x.shape(1));
+        }
+        input_ = &x;
+        const std::size_t batch = x.shape(0);
+        ensure_shape(output_, batch, out_);
+        T* y = output_.data();
+        const T* b = bias_.data();
+        // Seed the output with the bias, then accumulate the product on top (beta = 1).
+        for (std::size_t r = 0; r < batch; ++r) {
+            T* row = y + r * out_;
+            for (std::size_t j = 0; j < out_; ++j) row[j] = b[j];
+        }
+        if (batch > 0) {
+            gemm<T>(Transpose::no, Transpose::no, batch, out_, in_, T(1), x.data(), in_,
+                    kernel_.data(), out_, T(1), y, out_);
+        }
+        return output_;
+    }
+
+    const Tensor<T>& backward(const Tensor<T>& grad_out) {
+        if (input_ == nullptr) detail::fail(describe(), ": backward called before forward");
+        const Tensor<T>& x = *input_;
+        const std::size_t batch = x.shape(0);
+        if (grad_out.shape(0) != batch || grad_out.shape(1) != out_) {
+            detail::fail(describe(), ": gradient of shape ", grad_out.shape(0), " x ",
+                         grad_out.shape(1), " does not match the output ", batch, " x ", out_);
+        }
+        ensure_shape(grad_input_, batch, in_);
+        if (batch == 0) return grad_input_;
+        // dW += xᵀ·dY
+        gemm<T>(Transpose::yes, Transpose::no, in_, out_, batch, T(1), x.data(), in_,
+                grad_out.data(), out_, T(1), kernel_.grad_data(), out_);
+        // db += column sums of dY, accumulated row by row so the inner loop is contiguous.
+        T* db = bias_.grad_data();
+        for (std::size_t r = 0; r < batch; ++r) {
+            const T* row = grad_out.data() + r * out_;
+            for (std::size_t j = 0; j < out_; ++j) db[j] += row[j];
+        }
+        if (input_grad_required_) {
+            // dX = dY·Wᵀ
+            gemm<T>(Transpose::no, Transpose::yes, batch, in_, out_, T(1), grad_out.data(), out_,
+                    kernel_.data(), out_, T(0), grad_input_.data(), in_);
+        }
+        return grad_input_;
+    }
+
+    // A first layer's input gradient is never used; skipping it saves a gemm.
+    void set_input_grad_required(bool required) { input_grad_required_ = required; }
+
+    std::optional<std::size_t> input_width() const { return in_; }
+    std::optional<std::size_t> output_width(std::optional<std::size_t>) const { return out_; }
+
+    std::string describe() const {
+        std::string s = detail::concat("Dense(", in_, "->", out_);
+        if (is_active(kernel_.regularizer())) s += ", " + xtnn::describe(kernel_.regularizer());
+        s += ")";
+        const std::string& name = kernel_.name();
+        if (name != "kernel") s += " '" + name.substr(0, name.size() - 7) + "'";
+        return s;
+    }
+
+    template <class F>
+    void visit_parameters(F&& f) {
+        f(kernel_);
+        f(bias_);
+    }
+
+    Param<T>& kernel() { return kernel_; }
+    Param<T>& bias() { return bias_; }
+    std::size_t in_features() const { return in_; }
+    std::size_t out_features() const { return out_; }
+
+private:
+    static std::size_t check_width(std::size_t w, const char* which, std::size_t in, std::size_t out) {
+        if (w == 0) detail::fail("Dense(", in, "->", out, "): ", which, " width must be positive");
+        return w;
+    }
+
+    std::size_t in_;
+    std::size_t out_;
+    Param<T> kernel_;
+    Param<T> bias_;
+    const Tensor<T>* input_ = nullptr;
+    Tensor<T> output_;
+    Tensor<T> grad_input_;
+    bool input_grad_required_ = true;
+};
+
+}  // namespace xtnn

@@ -1,0 +1,18 @@
+#pragma once
+// Identity: passes its input and gradient through untouched (no copy).
+#include <string>
+
+#include "../module.hpp"
+#include "../tensor.hpp"
+
+namespace xtnn {
+
+struct Identity : WidthPreserving {
+    template <Real T>
+    const Tensor<T>& forward(const Tensor<T>& x, Mode /*mode*/) { return x; }
+    template <Real T>
+    const Tensor<T>& backward(const Tensor<T>& grad_out) { return grad_out; }
+    std::string describe() const { return "Identity"; }
+};
+
+}  // namespace xtnn

@@ -1,0 +1,75 @@
+#pragma once
+// The Module contract every layer and container satisfies.
+//
+//   const Tensor<T>& forward(const Tensor<T>& input, Mode mode);
+//       Returns the module's own output buffer. `input` must stay alive and
+//       unchanged until the matching backward (modules may keep a pointer to it).
+//   const Tensor<T>& backward(const Tensor<T>& grad_output);
+//       Accumulates parameter gradients (+=) and returns the module's own
+//       input-gradient buffer.
+//   std::optional<std::size_t> input_width() const;            // nullopt: any width
+//   std::optional<std::size_t> output_width(std::optional<std::size_t> input) const;
+//   std::string describe() const;                               // "Dense(9->256)"
+//
+// Optional hooks, found by the helpers below when a module has them:
+//   void visit_parameters(F&& f)            f(Param<T>&) for every parameter and state array
+//   void reseed(std::uint64_t seed)         for modules that draw random numbers
+//
+// Buffers are resized only when the batch size changes, so a steady-state
+// training step allocates nothing.
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "tensor.hpp"
+
+namespace xtnn {
+
+enum class Mode { train, eval };
+
+template <class M, class T>
+concept Module = Real<T> && requires(M& m, const M& cm, const Tensor<T>& x, Mode mode) {
+    { m.forward(x, mode) } -> std::same_as<const Tensor<T>&>;
+    { m.backward(x) } -> std::same_as<const Tensor<T>&>;
+    { cm.input_width() } -> std::same_as<std::optional<std::size_t>>;
+    { cm.output_width(std::optional<std::size_t>{}) } -> std::same_as<std::optional<std::size_t>>;
+    { cm.describe() } -> std::convertible_to<std::string>;
+};
+
+template <class M>
+concept Reseedable = requires(M& m, std::uint64_t seed) { m.reseed(seed); };
+
+// Forwards a reseed to a module when it has randomness; a no-op otherwise.
+template <class M>
+void reseed_if_random(M& m, std::uint64_t seed) {
+    if constexpr (Reseedable<M>) m.reseed(seed);
+}
+
+// Modules whose output width equals their input width (activations, Dropout, ...).
+struct WidthPreserving {
+    std::optional<std::size_t> input_width() const { return std::nullopt; }
+    std::optional<std::size_t> output_width(std::optional<std::size_t> input) const {
+        return input;
+    }
+};
+
+namespace detail {
+
+// One buffer per floating type, so untemplated modules (ReLU, Dropout) serve
+// float and double models; the unused one stays empty and costs nothing.
+template <template <class> class Buffer>
+struct PerReal {
+    Buffer<float> f;
+    Buffer<double> d;
+
+    template <Real T>
+    Buffer<T>& get() {
+        if constexpr (std::is_same_v<T, float>) return f;
+        else return d;
+    }
+};
+
+}  // namespace detail
+}  // namespace xtnn
