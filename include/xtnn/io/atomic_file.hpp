@@ -1,0 +1,131 @@
+#pragma once
+// Whole-file reads and crash-safe whole-file writes. A save either leaves the
+// complete new file or the untouched old one, never a torn mix: the bytes go
+// to a temporary file in the same directory (rename is only atomic within one
+// file system), are fsync'ed, and the temporary is then renamed over the target.
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../error.hpp"
+
+namespace xtnn {
+namespace detail {
+
+inline std::string os_reason(int errnum) {
+    return std::error_code(errnum, std::generic_category()).message();
+}
+
+// Closes a POSIX descriptor on every path out of a scope.
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd) noexcept : fd_(fd) {}
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    ~FileDescriptor() { close(); }
+
+    int get() const noexcept { return fd_; }
+    bool valid() const noexcept { return fd_ >= 0; }
+
+    // Returns 0 or the errno of a failed close (which can report a lost write).
+    int close() noexcept {
+        if (fd_ < 0) return 0;
+        const int result = ::close(fd_);
+        fd_ = -1;
+        return result == 0 ? 0 : errno;
+    }
+
+private:
+    int fd_;
+};
+
+// Returns 0 or errno; retries short writes and interrupted calls.
+inline int write_all(int fd, std::string_view bytes) noexcept {
+    while (!bytes.empty()) {
+        const ssize_t written = ::write(fd, bytes.data(), bytes.size());
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(written));
+    }
+    return 0;
+}
+
+// Opens a fresh temporary next to `target`. Mode 0666 lets the umask decide
+// the permissions, as for any newly created file (mkstemp would force 0600).
+inline std::filesystem::path create_temporary_beside(const std::filesystem::path& target,
+                                                     int& fd) {
+    static std::atomic<unsigned long> counter{0};
+    for (;;) {
+        std::filesystem::path temporary = target;
+        temporary += concat(".tmp.", ::getpid(), ".", counter++);
+        fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST) return temporary;
+    }
+}
+
+}  // namespace detail
+
+inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+    int raw_fd = -1;
+    const std::filesystem::path temporary = detail::create_temporary_beside(path, raw_fd);
+    detail::FileDescriptor file(raw_fd);
+    if (!file.valid()) {
+        detail::fail("cannot write '", path.string(), "': cannot create temporary file '",
+                     temporary.string(), "': ", detail::os_reason(errno));
+    }
+    const auto give_up = [&](std::string_view step, int errnum) {
+        file.close();
+        ::unlink(temporary.c_str());
+        detail::fail("cannot write '", path.string(), "': ", step, ": ",
+                     detail::os_reason(errnum));
+    };
+    if (const int err = detail::write_all(file.get(), bytes)) give_up("write failed", err);
+    if (::fsync(file.get()) != 0) give_up("fsync failed", errno);
+    if (const int err = file.close()) give_up("close failed", err);
+    if (::rename(temporary.c_str(), path.c_str()) != 0) give_up("rename failed", errno);
+
+    // Makes the new directory entry itself durable. The file is already in
+    // place, so a failure here is not worth reporting as a failed save.
+    std::filesystem::path directory = path.parent_path();
+    if (directory.empty()) directory = ".";
+    detail::FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir.valid()) ::fsync(dir.get());
+}
+
+inline std::string read_file(const std::filesystem::path& path) {
+    detail::FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file.valid()) {
+        detail::fail("cannot read '", path.string(), "': ", detail::os_reason(errno));
+    }
+    struct stat info {};
+    if (::fstat(file.get(), &info) != 0) {
+        detail::fail("cannot read '", path.string(), "': ", detail::os_reason(errno));
+    }
+    if (S_ISDIR(info.st_mode)) {
+        detail::fail("cannot read '", path.string(), "': it is a directory, not a file");
+    }
+    std::string bytes;
+    if (info.st_size > 0) bytes.reserve(static_cast<std::size_t>(info.st_size));
+    char buffer[1 << 16];
+    for (;;) {
+        const ssize_t got = ::read(file.get(), buffer, sizeof buffer);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            detail::fail("cannot read '", path.string(), "': ", detail::os_reason(errno));
+        }
+        if (got == 0) return bytes;
+        bytes.append(buffer, static_cast<std::size_t>(got));
+    }
+}
+
+}  // namespace xtnn
