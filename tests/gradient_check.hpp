@@ -20,14 +20,19 @@ inline Tensor<double> random_tensor(std::size_t rows, std::size_t cols, std::uin
     return t;
 }
 
+// Element i in storage order (xtensor's t[i] on a 2-D tensor means t(0, i)).
+inline double flat(const Tensor<double>& t, std::size_t i) { return t.data()[i]; }
+inline double flat(const std::vector<double>& v, std::size_t i) { return v[i]; }
+
 // ‖a − b‖ / (‖a‖ + ‖b‖), the usual relative error of a gradient check.
 template <class A, class B>
 double relative_error(const A& a, const B& b) {
     double diff = 0, na = 0, nb = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        diff += (a[i] - b[i]) * (a[i] - b[i]);
-        na += a[i] * a[i];
-        nb += b[i] * b[i];
+        const double ai = flat(a, i), bi = flat(b, i);
+        diff += (ai - bi) * (ai - bi);
+        na += ai * ai;
+        nb += bi * bi;
     }
     const double denom = std::sqrt(na) + std::sqrt(nb);
     return denom == 0 ? 0 : std::sqrt(diff) / denom;
@@ -54,7 +59,7 @@ GradientErrors check_gradients(M& module, Tensor<double> x, Mode mode = Mode::tr
     auto loss = [&](const Tensor<double>& input) {
         const Tensor<double>& y = run(input);
         double s = 0;
-        for (std::size_t i = 0; i < y.size(); ++i) s += weights[i] * y[i];
+        for (std::size_t i = 0; i < y.size(); ++i) s += weights.data()[i] * y.data()[i];
         return s;
     };
 
@@ -70,13 +75,14 @@ GradientErrors check_gradients(M& module, Tensor<double> x, Mode mode = Mode::tr
 
     Tensor<double> numeric_dx = Tensor<double>::from_shape(x.shape());
     for (std::size_t i = 0; i < x.size(); ++i) {
-        const double keep = x[i];
-        x[i] = keep + h;
+        double& xi = x.data()[i];
+        const double keep = xi;
+        xi = keep + h;
         const double up = loss(x);
-        x[i] = keep - h;
+        xi = keep - h;
         const double down = loss(x);
-        x[i] = keep;
-        numeric_dx[i] = (up - down) / (2 * h);
+        xi = keep;
+        numeric_dx.data()[i] = (up - down) / (2 * h);
     }
     errors.input = relative_error(analytic_dx, numeric_dx);
 

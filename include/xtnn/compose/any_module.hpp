@@ -1,0 +1,97 @@
+#pragma once
+// AnyModule<T>: any module behind one type, for architectures known only at
+// run time (widths from a config, depth from a flag). Costs one virtual call
+// per module per pass; the static containers stay the fast path.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "../module.hpp"
+#include "../param.hpp"
+#include "../tensor.hpp"
+#include "terminal.hpp"
+
+namespace xtnn {
+
+template <Real T>
+class AnyModule {
+public:
+    using value_type = T;
+
+    template <class M>
+        requires(!std::is_same_v<std::remove_cvref_t<M>, AnyModule> && Module<std::remove_cvref_t<M>, T>)
+    AnyModule(M module)  // NOLINT: implicit, so containers accept any module
+        : impl_(std::make_unique<Holder<M>>(std::move(module))) {}
+
+    const Tensor<T>& forward(const Tensor<T>& x, Mode mode) { return impl_->forward(x, mode); }
+    const Tensor<T>& backward(const Tensor<T>& grad) { return impl_->backward(grad); }
+    std::optional<std::size_t> input_width() const { return impl_->input_width(); }
+    std::optional<std::size_t> output_width(std::optional<std::size_t> in) const {
+        return impl_->output_width(in);
+    }
+    std::string describe() const { return impl_->describe(); }
+
+    template <class F>
+    void visit_parameters(F&& f) {
+        impl_->visit(&f, [](void* fn, Param<T>& p) { (*static_cast<std::remove_reference_t<F>*>(fn))(p); });
+    }
+    void reseed(std::uint64_t seed) { impl_->reseed(seed); }
+    void set_input_grad_required(bool required) { impl_->set_input_grad_required(required); }
+
+    Terminal terminal_kind() { return impl_->terminal_kind(); }
+    const Tensor<T>& terminal_logits() { return impl_->terminal_logits(); }
+    void bypass_terminal_backward() { impl_->bypass_terminal_backward(); }
+
+private:
+    using Visitor = void (*)(void*, Param<T>&);
+
+    struct Interface {
+        virtual ~Interface() = default;
+        virtual const Tensor<T>& forward(const Tensor<T>&, Mode) = 0;
+        virtual const Tensor<T>& backward(const Tensor<T>&) = 0;
+        virtual std::optional<std::size_t> input_width() const = 0;
+        virtual std::optional<std::size_t> output_width(std::optional<std::size_t>) const = 0;
+        virtual std::string describe() const = 0;
+        virtual void visit(void* fn, Visitor call) = 0;
+        virtual void reseed(std::uint64_t) = 0;
+        virtual void set_input_grad_required(bool) = 0;
+        virtual Terminal terminal_kind() = 0;
+        virtual const Tensor<T>& terminal_logits() = 0;
+        virtual void bypass_terminal_backward() = 0;
+    };
+
+    template <class M>
+    struct Holder final : Interface {
+        explicit Holder(M m) : module(std::move(m)) {}
+        const Tensor<T>& forward(const Tensor<T>& x, Mode mode) override { return module.forward(x, mode); }
+        const Tensor<T>& backward(const Tensor<T>& g) override { return module.backward(g); }
+        std::optional<std::size_t> input_width() const override { return module.input_width(); }
+        std::optional<std::size_t> output_width(std::optional<std::size_t> in) const override {
+            return module.output_width(in);
+        }
+        std::string describe() const override { return module.describe(); }
+        void visit(void* fn, Visitor call) override {
+            if constexpr (Parametric<M>) {
+                module.visit_parameters([&](Param<T>& p) { call(fn, p); });
+            }
+        }
+        void reseed(std::uint64_t seed) override { reseed_if_random(module, seed); }
+        void set_input_grad_required(bool required) override {
+            if constexpr (requires { module.set_input_grad_required(required); }) {
+                module.set_input_grad_required(required);
+            }
+        }
+        Terminal terminal_kind() override { return xtnn::terminal_kind(module); }
+        const Tensor<T>& terminal_logits() override { return xtnn::terminal_logits<T>(module); }
+        void bypass_terminal_backward() override { xtnn::bypass_terminal_backward(module); }
+
+        M module;
+    };
+
+    std::unique_ptr<Interface> impl_;
+};
+
+}  // namespace xtnn

@@ -1,0 +1,90 @@
+#pragma once
+// DynamicSequential<T>: a Sequential whose modules are chosen at run time.
+// Same contract, names and packing as the static Sequential, so fit, save and
+// load work unchanged.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../error.hpp"
+#include "../module.hpp"
+#include "../param.hpp"
+#include "../random.hpp"
+#include "../tensor.hpp"
+#include "any_module.hpp"
+#include "terminal.hpp"
+#include "width_check.hpp"
+
+namespace xtnn {
+
+template <Real T>
+class DynamicSequential {
+public:
+    using value_type = T;
+
+    DynamicSequential() = default;
+
+    // Appends a module, checking that it accepts what the previous one produces.
+    DynamicSequential& add(AnyModule<T> module) {
+        detail::WidthChain chain("DynamicSequential");
+        for (std::size_t i = 0; i < modules_.size(); ++i) chain.add(modules_[i], i);
+        chain.add(module, modules_.size());
+        input_width_ = chain.input();
+        detail::prefix_names<T>(module, std::to_string(modules_.size()));
+        modules_.push_back(std::move(module));
+        detail::pack_parameters<T>(*this);
+        return *this;
+    }
+
+    const Tensor<T>& forward(const Tensor<T>& x, Mode mode) {
+        require_modules();
+        const Tensor<T>* y = &x;
+        for (auto& m : modules_) y = &m.forward(*y, mode);
+        return *y;
+    }
+
+    const Tensor<T>& backward(const Tensor<T>& grad) {
+        require_modules();
+        const Tensor<T>* g = &grad;
+        for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) g = &it->backward(*g);
+        return *g;
+    }
+
+    std::optional<std::size_t> input_width() const { return input_width_; }
+    std::optional<std::size_t> output_width(std::optional<std::size_t> input) const {
+        std::optional<std::size_t> width = input ? input : input_width_;
+        for (const auto& m : modules_) width = m.output_width(width);
+        return width;
+    }
+    std::string describe() const { return detail::concat("DynamicSequential(", modules_.size(), " modules)"); }
+
+    template <class F>
+    void visit_parameters(F&& f) {
+        for (auto& m : modules_) m.visit_parameters(f);
+    }
+    void reseed(std::uint64_t seed) {
+        for (std::size_t i = 0; i < modules_.size(); ++i) modules_[i].reseed(derive_seed(seed, i));
+    }
+    void set_input_grad_required(bool required) {
+        if (!modules_.empty()) modules_.front().set_input_grad_required(required);
+    }
+
+    Terminal terminal_kind() { return modules_.empty() ? Terminal::other : modules_.back().terminal_kind(); }
+    const Tensor<T>& terminal_logits() { return modules_.back().terminal_logits(); }
+    void bypass_terminal_backward() { modules_.back().bypass_terminal_backward(); }
+
+    std::size_t size() const { return modules_.size(); }
+    AnyModule<T>& operator[](std::size_t i) { return modules_.at(i); }
+
+private:
+    void require_modules() const {
+        if (modules_.empty()) detail::fail("DynamicSequential: no modules added");
+    }
+
+    std::vector<AnyModule<T>> modules_;
+    std::optional<std::size_t> input_width_;
+};
+
+}  // namespace xtnn
