@@ -1,0 +1,97 @@
+#pragma once
+// Adam (Kingma & Ba) with bias correction, in the PyTorch / Keras 2 form.
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "../tensor.hpp"
+#include "kernels.hpp"
+#include "optimizer.hpp"
+
+namespace xtnn {
+
+/// Hyper-parameters of Adam.
+struct AdamOptions {
+    double learning_rate = 1e-3;
+    double beta1 = 0.9;    ///< decay of the gradient mean, in [0, 1)
+    double beta2 = 0.999;  ///< decay of the squared-gradient mean, in [0, 1)
+    double epsilon = 1e-8;
+};
+
+namespace detail {
+
+inline void check_adam_betas(double beta1, double beta2, double epsilon, std::string_view who) {
+    checked_decay_rate(beta1, who, "beta1");
+    checked_decay_rate(beta2, who, "beta2");
+    checked_positive(epsilon, who, "epsilon");
+}
+
+// The Adam update of step t, shared with AdamW, which first scales every
+// parameter by `decay` (Adam passes 1). The bias corrections are folded into
+// two scalars: p −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
+template <Real T>
+void adam_update(std::span<T> params, std::span<const T> grads, std::vector<T>& m,
+                 std::vector<T>& v, std::uint64_t t, double learning_rate, double beta1,
+                 double beta2, double epsilon, double decay) {
+    const auto steps = static_cast<double>(t);
+    const auto step_size = static_cast<T>(learning_rate / (1.0 - std::pow(beta1, steps)));
+    const auto inv_sqrt_correction2 = static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(beta2, steps)));
+    const auto b1 = static_cast<T>(beta1);
+    const auto b2 = static_cast<T>(beta2);
+    const auto one_minus_b1 = static_cast<T>(1.0 - beta1);
+    const auto one_minus_b2 = static_cast<T>(1.0 - beta2);
+    const auto eps = static_cast<T>(epsilon);
+    const auto keep = static_cast<T>(decay);
+    update_elementwise(
+        params.size(),
+        [=](auto g, auto& p, auto& mean, auto& square_mean) {
+            using std::sqrt;
+            mean = b1 * mean + one_minus_b1 * g;
+            square_mean = b2 * square_mean + one_minus_b2 * g * g;
+            p = keep * p - step_size * mean / (sqrt(square_mean) * inv_sqrt_correction2 + eps);
+        },
+        grads.data(), params.data(), m.data(), v.data());
+}
+
+}  // namespace detail
+
+/// Adam: m and v are running means of g and g²; p −= lr·m̂ / (√v̂ + ε) with the
+/// bias-corrected m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ). The first step moves each
+/// parameter by lr·sign(g) (up to ε).
+template <Real T>
+class Adam : public OptimizerBase<Adam<T>, T, AdamOptions> {
+    using Base = OptimizerBase<Adam<T>, T, AdamOptions>;
+
+public:
+    explicit Adam(double learning_rate = AdamOptions{}.learning_rate,
+                  double beta1 = AdamOptions{}.beta1, double beta2 = AdamOptions{}.beta2,
+                  double epsilon = AdamOptions{}.epsilon)
+        : Adam(AdamOptions{learning_rate, beta1, beta2, epsilon}) {}
+
+    explicit Adam(const AdamOptions& options) : Base(options, "adam") {
+        detail::check_adam_betas(options.beta1, options.beta2, options.epsilon, "adam");
+    }
+
+    /// One update of every parameter from its gradient.
+    void step(std::span<T> params, std::span<const T> grads) {
+        const auto t = this->begin_step(params, grads);
+        const auto& o = this->options();
+        detail::adam_update(params, grads, m_, v_, t, o.learning_rate, o.beta1, o.beta2,
+                            o.epsilon, 1.0);
+    }
+
+    /// Calls f("m", first moments) and f("v", second moments).
+    template <class F>
+    void visit_state(F&& f) {
+        f(std::string_view("m"), m_);
+        f(std::string_view("v"), v_);
+    }
+
+private:
+    std::vector<T> m_;
+    std::vector<T> v_;
+};
+
+}  // namespace xtnn
