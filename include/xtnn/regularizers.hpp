@@ -44,7 +44,7 @@ struct L2 {
 struct L1L2 {
     double l1;
     double l2;
-    L1L2(double l1_factor, double l2_factor)
+    explicit L1L2(double l1_factor, double l2_factor)
         : l1(detail::checked_penalty_factor(l1_factor, "L1L2")),
           l2(detail::checked_penalty_factor(l2_factor, "L1L2")) {}
 };
