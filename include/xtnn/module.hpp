@@ -69,6 +69,11 @@ struct PerReal {
         if constexpr (std::is_same_v<T, float>) return f;
         else return d;
     }
+    template <Real T>
+    const Buffer<T>& get() const {
+        if constexpr (std::is_same_v<T, float>) return f;
+        else return d;
+    }
 };
 
 }  // namespace detail

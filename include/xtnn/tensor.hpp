@@ -34,10 +34,16 @@ void check_columns(const Tensor<T>& t, std::size_t expected, std::string_view wh
     }
 }
 
-template <class T>
-void check_same_shape(const Tensor<T>& a, const Tensor<T>& b, std::string_view who) {
+// `who` names the caller: a string, or a callable returning one, so hot paths
+// build the name only when the check fails.
+template <class T, class Who>
+void check_same_shape(const Tensor<T>& a, const Tensor<T>& b, const Who& who) {
     if (a.shape(0) != b.shape(0) || a.shape(1) != b.shape(1)) {
-        detail::fail(who, ": shape mismatch, ", a.shape(0), " x ", a.shape(1), " vs ", b.shape(0),
+        auto name = [&] {
+            if constexpr (std::is_invocable_v<const Who&>) return who();
+            else return who;
+        };
+        detail::fail(name(), ": shape mismatch, ", a.shape(0), " x ", a.shape(1), " vs ", b.shape(0),
                      " x ", b.shape(1));
     }
 }

@@ -43,7 +43,7 @@ public:
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
         auto& b = buffers_.template get<T>();
         if (b.input == nullptr) detail::fail(describe(), ": backward called before forward");
-        check_same_shape(grad_out, b.output, describe());
+        check_same_shape(grad_out, b.output, [this] { return describe(); });
         if (std::exchange(bypass_next_backward_, false)) return grad_out;
         ensure_shape(b.grad_input, grad_out.shape(0), grad_out.shape(1));
         const T* x = b.input->data();

@@ -74,7 +74,7 @@ public:
     }
 
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
-        check_same_shape(grad_out, output_, describe());
+        check_same_shape(grad_out, output_, [this] { return describe(); });
         const std::size_t rows = grad_out.shape(0), f = features_;
         ensure_shape(grad_input_, rows, f);
         std::fill(sum_dy_.begin(), sum_dy_.end(), T(0));

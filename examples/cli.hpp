@@ -1,0 +1,77 @@
+#pragma once
+// A small command-line parser for the example programs: --name value pairs and
+// --flag switches, with a usage text and clear errors for unknown options.
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <xtnn/error.hpp>
+
+namespace cli {
+
+class Args {
+public:
+    Args(int argc, char** argv, std::string usage) : usage_(std::move(usage)) {
+        for (int i = 1; i < argc; ++i) {
+            std::string arg = argv[i];
+            if (arg == "-h" || arg == "--help") {
+                std::cout << usage_;
+                std::exit(0);
+            }
+            if (!arg.starts_with("--")) xtnn::detail::fail("unexpected argument '", arg, "'\n", usage_);
+            if (i + 1 < argc && !std::string(argv[i + 1]).starts_with("--")) {
+                values_[arg] = argv[++i];
+            } else {
+                values_[arg] = "";
+            }
+        }
+    }
+
+    template <class T>
+    T get(const std::string& name, T fallback) {
+        known_.push_back(name);
+        auto it = values_.find(name);
+        if (it == values_.end()) return fallback;
+        std::istringstream in(it->second);
+        T value{};
+        if (!(in >> value) || !in.eof()) {
+            xtnn::detail::fail("option ", name, ": cannot read '", it->second, "'\n", usage_);
+        }
+        return value;
+    }
+
+    std::string get(const std::string& name, const std::string& fallback) {
+        known_.push_back(name);
+        auto it = values_.find(name);
+        return it == values_.end() ? fallback : it->second;
+    }
+
+    bool flag(const std::string& name) {
+        known_.push_back(name);
+        auto it = values_.find(name);
+        if (it != values_.end() && !it->second.empty()) {
+            xtnn::detail::fail("option ", name, " takes no value\n", usage_);
+        }
+        return it != values_.end();
+    }
+
+    // Call after every get/flag: rejects options nobody asked for.
+    void finish() const {
+        for (const auto& [name, value] : values_) {
+            if (std::find(known_.begin(), known_.end(), name) == known_.end()) {
+                xtnn::detail::fail("unknown option ", name, "\n", usage_);
+            }
+        }
+    }
+
+private:
+    std::string usage_;
+    std::map<std::string, std::string> values_;
+    std::vector<std::string> known_;
+};
+
+}  // namespace cli

@@ -1,0 +1,94 @@
+#pragma once
+// Learning-rate schedules, applied at the start of each epoch. Each scales
+// the run's initial learning rate, so they compose with any optimizer.
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <numbers>
+#include <string>
+
+#include "../error.hpp"
+#include "../train/history.hpp"
+#include "../train/training_state.hpp"
+
+namespace xtnn {
+
+// lr = initial · gamma^⌊epoch / step⌋ (PyTorch StepLR); with once = true only
+// the first decay happens (the paper's "halved after epoch 50").
+struct StepLR {
+    std::size_t step = 1;
+    double gamma = 0.1;
+    bool once = false;
+
+    template <Real T>
+    void on_train_begin(TrainingState<T>&) const {
+        if (step == 0) detail::fail("StepLR: step must be >= 1");
+        if (!(gamma > 0.0)) detail::fail("StepLR: gamma must be positive, got ", gamma);
+    }
+
+    template <Real T>
+    void on_epoch_begin(TrainingState<T>& state) const {
+        std::size_t decays = state.epoch / step;
+        if (once && decays > 1) decays = 1;
+        state.learning_rate = state.initial_learning_rate * std::pow(gamma, static_cast<double>(decays));
+    }
+};
+
+// lr = initial · (alpha + (1 − alpha) · ½(1 + cos(π · min(epoch, epochs) / epochs))).
+struct CosineDecay {
+    std::size_t epochs = 100;
+    double alpha = 0.0;
+
+    template <Real T>
+    void on_epoch_begin(TrainingState<T>& state) const {
+        if (epochs == 0) detail::fail("CosineDecay: epochs must be >= 1");
+        const double t = static_cast<double>(std::min(state.epoch, epochs)) / static_cast<double>(epochs);
+        const double cosine = 0.5 * (1.0 + std::cos(std::numbers::pi * t));
+        state.learning_rate = state.initial_learning_rate * (alpha + (1.0 - alpha) * cosine);
+    }
+};
+
+// Multiplies the learning rate by `factor` when `monitor` has not improved
+// for `patience` epochs (Keras semantics, including cooldown and min_lr).
+struct ReduceLROnPlateau {
+    std::string monitor = "val_loss";
+    double factor = 0.1;
+    std::size_t patience = 10;
+    double min_delta = 1e-4;
+    std::size_t cooldown = 0;
+    double min_lr = 0.0;
+
+    double best = std::numeric_limits<double>::quiet_NaN();
+    std::size_t wait = 0;
+    std::size_t cooldown_left = 0;
+
+    template <Real T>
+    void on_train_begin(TrainingState<T>&) {
+        if (!(factor > 0.0 && factor < 1.0)) {
+            detail::fail("ReduceLROnPlateau: factor must be in (0, 1), got ", factor);
+        }
+        best = std::numeric_limits<double>::quiet_NaN();
+        wait = cooldown_left = 0;
+    }
+
+    template <Real T>
+    void on_epoch_end(TrainingState<T>& state) {
+        const double current = state.last_log().get(monitor);
+        if (cooldown_left > 0) {
+            --cooldown_left;
+            wait = 0;
+        }
+        const bool better = std::isnan(best) || (higher_is_better(monitor) ? current > best + min_delta
+                                                                           : current < best - min_delta);
+        if (better) {
+            best = current;
+            wait = 0;
+        } else if (cooldown_left == 0 && ++wait >= patience) {
+            state.learning_rate = std::max(state.learning_rate * factor, min_lr);
+            cooldown_left = cooldown;
+            wait = 0;
+        }
+    }
+};
+
+}  // namespace xtnn

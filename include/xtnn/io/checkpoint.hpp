@@ -1,0 +1,146 @@
+#pragma once
+// save / load: every parameter and state array of a model, by its stable
+// name, in an .npz archive numpy.load opens; optionally an optimizer's state
+// ("optimizer.<name>") and a fitted scaler's ("scaler.<name>") alongside.
+// Writes are atomic; a load that does not match the model changes nothing and
+// lists every mismatch.
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../error.hpp"
+#include "../parameters.hpp"
+#include "npz.hpp"
+
+namespace xtnn {
+
+namespace detail {
+
+template <class X>
+concept CheckpointOptimizer = requires(X& x) { x.iterations(); x.set_iterations(0); };
+template <class X>
+concept CheckpointScaler = requires(const X& x) { x.fitted(); };
+
+template <class X>
+std::string_view checkpoint_prefix() {
+    static_assert(CheckpointOptimizer<X> || CheckpointScaler<X>,
+                  "save/load extras are optimizers or scalers");
+    if constexpr (CheckpointOptimizer<X>) return "optimizer.";
+    else return "scaler.";
+}
+
+template <class X>
+void add_extra(NpzWriter& writer, X& extra) {
+    const std::string prefix(checkpoint_prefix<X>());
+    extra.visit_state([&](std::string_view name, const auto& values) {
+        writer.add(prefix + std::string(name), values.data(), {values.size()});
+    });
+    if constexpr (CheckpointOptimizer<X>) {
+        const auto iterations = static_cast<std::int64_t>(extra.iterations());
+        writer.add(prefix + "iterations", &iterations, {1});
+    }
+}
+
+inline void require_float_dtype(const NpyArray& array, std::string_view name, const std::filesystem::path& path) {
+    if (array.dtype != DType::float32 && array.dtype != DType::float64) {
+        fail(path.string(), ": '", name, "' has dtype ", dtype_name(array.dtype),
+             "; checkpoints hold float32 or float64");
+    }
+}
+
+template <class X>
+void load_extra(const NpzArchive& archive, const std::filesystem::path& path, X& extra) {
+    const std::string prefix(checkpoint_prefix<X>());
+    extra.visit_state([&](std::string_view name, auto& values) {
+        const std::string key = prefix + std::string(name);
+        if (!archive.contains(key)) fail(path.string(), ": no '", key, "' in the checkpoint");
+        const NpyArray& array = archive.get(key);
+        require_float_dtype(array, key, path);
+        values.resize(array.size());
+        array.copy_values(std::span(values));
+    });
+    if constexpr (CheckpointOptimizer<X>) {
+        const std::string key = prefix + "iterations";
+        if (!archive.contains(key)) fail(path.string(), ": no '", key, "' in the checkpoint");
+        std::vector<std::int64_t> iterations(archive.get(key).size());
+        if (iterations.size() != 1) fail(path.string(), ": '", key, "' must hold one value");
+        archive.get(key).copy_values(std::span(iterations));
+        if (iterations[0] < 0) fail(path.string(), ": '", key, "' is negative");
+        extra.set_iterations(static_cast<std::uint64_t>(iterations[0]));
+    }
+}
+
+}  // namespace detail
+
+template <Parametric M, class... Extras>
+void save(M& model, const std::filesystem::path& path, Extras&... extras) {
+    using T = value_type_t<M>;
+    NpzWriter writer;
+    model.visit_parameters([&](Param<T>& p) { writer.add(p.name(), p.data(), {p.rows(), p.cols()}); });
+    (detail::add_extra(writer, extras), ...);
+    writer.save(path);
+}
+
+// Loads what `save` wrote. Every parameter of the model must be in the file
+// with its shape (float32 and float64 both load into either type), and the
+// file must hold nothing else but the extras' state; otherwise nothing changes
+// and the error lists every mismatch.
+template <Parametric M, class... Extras>
+void load(M& model, const std::filesystem::path& path, Extras&... extras) {
+    using T = value_type_t<M>;
+    const NpzArchive archive = read_npz(path);
+    std::vector<std::string> problems;
+    std::vector<std::string> expected;
+    model.visit_parameters([&](Param<T>& p) {
+        expected.push_back(p.name());
+        if (!archive.contains(p.name())) {
+            problems.push_back(detail::concat("missing '", p.name(), "' (", p.rows(), " x ", p.cols(), ")"));
+            return;
+        }
+        const NpyArray& a = archive.get(p.name());
+        const bool shape_ok = (a.rank() == 2 && a.shape[0] == p.rows() && a.shape[1] == p.cols()) ||
+                              (a.rank() == 1 && p.rows() == 1 && a.shape[0] == p.cols());
+        if (!shape_ok) {
+            problems.push_back(detail::concat("'", p.name(), "' has shape ", detail::shape_text(a.shape),
+                                              " in the file, the model needs (", p.rows(), ", ", p.cols(), ")"));
+        } else if (a.dtype != DType::float32 && a.dtype != DType::float64) {
+            problems.push_back(detail::concat("'", p.name(), "' has dtype ", dtype_name(a.dtype)));
+        }
+    });
+    for (const std::string& name : archive.names()) {
+        const bool known = std::find(expected.begin(), expected.end(), name) != expected.end();
+        const bool extra = name.starts_with("optimizer.") || name.starts_with("scaler.");
+        if (!known && !extra) problems.push_back(detail::concat("unexpected '", name, "'"));
+    }
+    if (!problems.empty()) {
+        std::string message = detail::concat(path.string(), ": the checkpoint does not match the model (",
+                                             problems.size(), " problem", problems.size() == 1 ? "" : "s", "):");
+        for (const auto& p : problems) message += "\n  " + p;
+        detail::fail(message);
+    }
+    // Convert everything first, so a bad value leaves the model untouched.
+    std::vector<T> staged;
+    model.visit_parameters([&](Param<T>& p) {
+        const NpyArray& a = archive.get(p.name());
+        const std::size_t at = staged.size();
+        staged.resize(at + p.size());
+        a.copy_values(std::span(staged).subspan(at, p.size()));
+        for (std::size_t i = at; i < staged.size(); ++i) {
+            if (!std::isfinite(staged[i])) {
+                detail::fail(path.string(), ": '", p.name(), "' holds a non-finite value at index ", i - at);
+            }
+        }
+    });
+    (detail::load_extra(archive, path, extras), ...);
+    std::size_t at = 0;
+    model.visit_parameters([&](Param<T>& p) {
+        std::copy_n(staged.begin() + static_cast<std::ptrdiff_t>(at), p.size(), p.data());
+        at += p.size();
+        p.mark_initialized();
+    });
+}
+
+}  // namespace xtnn

@@ -1,0 +1,218 @@
+#pragma once
+// fit / evaluate / predict.
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "../data/batches.hpp"
+#include "../data/check_finite.hpp"
+#include "../data/dataset.hpp"
+#include "../error.hpp"
+#include "../loss.hpp"
+#include "../metrics.hpp"
+#include "../parameters.hpp"
+#include "../random.hpp"
+#include "fit_options.hpp"
+#include "history.hpp"
+#include "trainer.hpp"
+#include "training_state.hpp"
+
+namespace xtnn {
+
+namespace detail {
+
+template <class Loss>
+constexpr bool is_classification_loss =
+    std::is_same_v<Loss, BinaryCrossEntropy> || std::is_same_v<Loss, CrossEntropy>;
+
+template <class Model, class T>
+void check_dataset_fits_model(Model& model, const Dataset<T>& data, std::string_view what) {
+    if (data.size() == 0) fail(what, " is empty");
+    if (const auto in = model.input_width(); in && *in != data.features()) {
+        fail(what, " has ", data.features(), " features, but the model expects ", *in);
+    }
+    if (const auto out = model.output_width(data.features()); out && *out != data.outputs() &&
+                                                               data.outputs() != 1) {
+        fail(what, " has ", data.outputs(), " label columns, but the model produces ", *out, " outputs");
+    }
+}
+
+// Copies rows [begin, begin + count) of `source` into `out` (resized only on change).
+template <class T>
+void copy_rows(const Tensor<T>& source, std::size_t begin, std::size_t count, Tensor<T>& out) {
+    ensure_shape(out, count, source.shape(1));
+    std::memcpy(out.data(), source.data() + begin * source.shape(1), count * source.shape(1) * sizeof(T));
+}
+
+template <class T>
+double named_metric(std::string_view name, const Tensor<T>& pred, const Tensor<T>& y) {
+    if (name == "accuracy") return Accuracy{}(pred, y);
+    if (name == "auc") return AUC{}(pred, y);
+    if (name == "precision") return Precision{}(pred, y);
+    if (name == "recall") return Recall{}(pred, y);
+    if (name == "f1") return F1{}(pred, y);
+    fail("unknown metric '", name, "'; known: accuracy, auc, precision, recall, f1");
+}
+
+// Runs the model over `data` in evaluation mode, batch by batch; returns the
+// mean loss and leaves all predictions in `predictions`.
+template <class Model, class Optimizer, class Loss, class T>
+double evaluate_into(Model& model, Trainer<Model, Optimizer, Loss>& trainer, const Dataset<T>& data,
+                     std::size_t batch_size, Tensor<T>& batch, Tensor<T>& batch_y, Tensor<T>& predictions) {
+    double loss_sum = 0;
+    for (std::size_t begin = 0; begin < data.size(); begin += batch_size) {
+        const std::size_t count = std::min(batch_size, data.size() - begin);
+        copy_rows(data.X, begin, count, batch);
+        copy_rows(data.y, begin, count, batch_y);
+        const Tensor<T>& pred = model.forward(batch, Mode::eval);
+        loss_sum += trainer.evaluation_loss(pred, batch_y) * static_cast<double>(count);
+        if (begin == 0) ensure_shape(predictions, data.size(), pred.shape(1));
+        std::memcpy(predictions.data() + begin * pred.shape(1), pred.data(), pred.size() * sizeof(T));
+    }
+    return loss_sum / static_cast<double>(data.size());
+}
+
+}  // namespace detail
+
+// Trains `model` on `train`, validating on `validation` after every epoch
+// (pass an empty Dataset to skip validation). Callbacks are any objects with
+// the hooks listed in training_state.hpp (EarlyStopping, StepLR, ProgressBar, ...).
+template <Parametric Model, class Optimizer, class Loss, class... Callbacks>
+History fit(Model& model, Optimizer& optimizer, const Loss& loss, const Dataset<value_type_t<Model>>& train,
+            const Dataset<value_type_t<Model>>& validation, const FitOptions& options,
+            Callbacks&&... callbacks) {
+    using T = value_type_t<Model>;
+    using Clock = std::chrono::steady_clock;
+    if (options.batch_size == 0) detail::fail("fit: batch_size must be >= 1");
+    if (options.eval_batch_size == 0) detail::fail("fit: eval_batch_size must be >= 1");
+    detail::check_dataset_fits_model(model, train, "fit: the training set");
+    check_finite(train.X, "fit: training features");
+    const auto outputs = model.output_width(train.features()).value_or(train.outputs());
+    loss.validate_targets(train.y, outputs);
+    const bool validating = validation.size() > 0;
+    if (validating) {
+        detail::check_dataset_fits_model(model, validation, "fit: the validation set");
+        check_finite(validation.X, "fit: validation features");
+        loss.validate_targets(validation.y, outputs);
+    }
+    for (const auto& name : options.metrics) {
+        if (name != "accuracy" && name != "auc" && name != "precision" && name != "recall" && name != "f1") {
+            detail::fail("fit: unknown metric '", name, "'; known: accuracy, auc, precision, recall, f1");
+        }
+    }
+
+    init_missing_parameters(model, derive_seed(options.seed, 0));
+    reseed_if_random(model, derive_seed(options.seed, 1));
+    Rng shuffle_rng(derive_seed(options.seed, 2));
+
+    Trainer<Model, Optimizer, Loss> trainer(model, optimizer, loss);
+    BatchIterator<T> batches(train, options.batch_size, options.shuffle);
+    History history;
+    TrainingState<T> state;
+    state.epochs = options.epochs;
+    state.batches_per_epoch = batches.batches_per_epoch();
+    state.learning_rate = state.initial_learning_rate = optimizer.learning_rate();
+    state.history = &history;
+    state.weights = parameters(model).all_values;
+
+    auto each_callback = [&](auto&& hook) { (hook(callbacks), ...); };
+    each_callback([&](auto& c) { detail::on_train_begin(c, state); });
+
+    Tensor<T> eval_batch, eval_y, predictions;
+    constexpr bool classification = detail::is_classification_loss<Loss>;
+    for (std::size_t epoch = 0; epoch < options.epochs && !state.stop; ++epoch) {
+        const auto start = Clock::now();
+        state.epoch = epoch;
+        each_callback([&](auto& c) { detail::on_epoch_begin(c, state); });
+        optimizer.set_learning_rate(state.learning_rate);
+
+        double loss_sum = 0, correct = 0;
+        std::size_t seen = 0;
+        batches.start_epoch(shuffle_rng);
+        for (state.batch = 0; batches.next() && !state.stop; ++state.batch) {
+            const double batch_loss = trainer.step(batches.X(), batches.y());
+            const auto rows = static_cast<double>(batches.X().shape(0));
+            loss_sum += batch_loss * rows;
+            if constexpr (classification) correct += Accuracy{}(trainer.predictions(), batches.y()) * rows;
+            seen += batches.X().shape(0);
+            each_callback([&](auto& c) { detail::on_batch_end(c, state, batch_loss); });
+        }
+
+        EpochLog log;
+        log.epoch = epoch + 1;
+        log.loss = loss_sum / static_cast<double>(std::max<std::size_t>(seen, 1));
+        if constexpr (classification) log.metrics["accuracy"] = correct / static_cast<double>(seen);
+        log.learning_rate = state.learning_rate;
+        if (validating) {
+            log.val_loss = detail::evaluate_into(model, trainer, validation, options.eval_batch_size, eval_batch,
+                                                 eval_y, predictions);
+            if (trainer.regularized()) log.val_loss += regularization_penalty(model);
+            if constexpr (classification) log.metrics["val_accuracy"] = Accuracy{}(predictions, validation.y);
+            for (const auto& name : options.metrics) {
+                log.metrics["val_" + name] = detail::named_metric(name, predictions, validation.y);
+            }
+        }
+        log.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        if (!std::isfinite(log.loss) && !history.diverged) {
+            history.diverged = true;
+            state.request_stop(detail::concat("training diverged: the loss became ", log.loss, " in epoch ",
+                                              epoch + 1));
+        }
+        history.epochs.push_back(std::move(log));
+        each_callback([&](auto& c) { detail::on_epoch_end(c, state); });
+    }
+    each_callback([&](auto& c) { detail::on_train_end(c, state); });
+    return history;
+}
+
+// fit without a validation set.
+template <Parametric Model, class Optimizer, class Loss, class... Callbacks>
+History fit(Model& model, Optimizer& optimizer, const Loss& loss, const Dataset<value_type_t<Model>>& train,
+            const FitOptions& options, Callbacks&&... callbacks) {
+    return fit(model, optimizer, loss, train, Dataset<value_type_t<Model>>{}, options,
+               std::forward<Callbacks>(callbacks)...);
+}
+
+// The model's outputs for every row of `x`, computed in evaluation mode.
+template <Parametric Model>
+Tensor<value_type_t<Model>> predict(Model& model, const Tensor<value_type_t<Model>>& x,
+                                    std::size_t batch_size = 1024) {
+    using T = value_type_t<Model>;
+    if (batch_size == 0) detail::fail("predict: batch_size must be >= 1");
+    if (const auto in = model.input_width(); in && *in != x.shape(1)) {
+        detail::fail("predict: the input has ", x.shape(1), " features, but the model expects ", *in);
+    }
+    require_initialized(model, "predict");
+    Tensor<T> batch;
+    Tensor<T> out;
+    for (std::size_t begin = 0; begin < x.shape(0); begin += batch_size) {
+        const std::size_t count = std::min(batch_size, x.shape(0) - begin);
+        detail::copy_rows(x, begin, count, batch);
+        const Tensor<T>& pred = model.forward(batch, Mode::eval);
+        if (begin == 0) out.resize({x.shape(0), pred.shape(1)});
+        std::memcpy(out.data() + begin * pred.shape(1), pred.data(), pred.size() * sizeof(T));
+    }
+    return out;
+}
+
+template <Parametric Model>
+Tensor<value_type_t<Model>> predict(Model& model, const Dataset<value_type_t<Model>>& data,
+                                    std::size_t batch_size = 1024) {
+    return predict(model, data.X, batch_size);
+}
+
+// A metric (Accuracy{}, AUC{}, ...) of the model's predictions on `data`.
+template <Parametric Model, class Metric>
+double evaluate(Model& model, const Dataset<value_type_t<Model>>& data, const Metric& metric,
+                std::size_t batch_size = 1024) {
+    if (data.size() == 0) detail::fail("evaluate: the dataset is empty");
+    return metric(predict(model, data, batch_size), data.y);
+}
+
+}  // namespace xtnn

@@ -1,0 +1,94 @@
+#pragma once
+// What callbacks see during fit, and what they may change.
+//
+// A callback is any object with some of these hooks (all optional):
+//   on_train_begin(TrainingState<T>&)   on_epoch_begin(TrainingState<T>&)
+//   on_batch_end(TrainingState<T>&, double batch_loss)
+//   on_epoch_end(TrainingState<T>&)     on_train_end(TrainingState<T>&)
+// Hooks may be templates on T or written for one T.
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../module.hpp"
+#include "../tensor.hpp"
+#include "history.hpp"
+
+namespace xtnn {
+
+template <Real T>
+struct TrainingState {
+    std::size_t epoch = 0;  // 0-based index of the current epoch
+    std::size_t epochs = 0;
+    std::size_t batch = 0;  // 0-based index of the batch within the epoch
+    std::size_t batches_per_epoch = 0;
+    // Callbacks may change this; fit hands it to the optimizer before each epoch.
+    double learning_rate = 0;
+    // The learning rate the run started with (what schedules scale).
+    double initial_learning_rate = 0;
+    bool stop = false;
+    History* history = nullptr;
+    // Every parameter and state array of the model (a checkpoint copies this).
+    std::span<T> weights;
+
+    // The log of the epoch that just ended (valid in on_epoch_end).
+    const EpochLog& last_log() const { return history->epochs.back(); }
+
+    void request_stop(std::string reason) {
+        stop = true;
+        if (history->stop_reason.empty()) history->stop_reason = std::move(reason);
+    }
+};
+
+namespace detail {
+
+// A copy of a model's weights, whichever the value type.
+class WeightSnapshot {
+public:
+    template <Real T>
+    void save(std::span<const T> weights) {
+        store_.template get<T>().assign(weights.begin(), weights.end());
+    }
+    template <Real T>
+    void restore(std::span<T> weights) const {
+        const auto& store = store_.template get<T>();
+        if (store.size() != weights.size()) {
+            fail("weight snapshot holds ", store.size(), " values, the model has ", weights.size());
+        }
+        std::copy(store.begin(), store.end(), weights.begin());
+    }
+    template <Real T>
+    bool empty() const { return store_.template get<T>().empty(); }
+
+private:
+    template <class T>
+    using Values = std::vector<T>;
+    PerReal<Values> store_;
+};
+
+template <class Callback, class T>
+void on_train_begin(Callback& c, TrainingState<T>& s) {
+    if constexpr (requires { c.on_train_begin(s); }) c.on_train_begin(s);
+}
+template <class Callback, class T>
+void on_epoch_begin(Callback& c, TrainingState<T>& s) {
+    if constexpr (requires { c.on_epoch_begin(s); }) c.on_epoch_begin(s);
+}
+template <class Callback, class T>
+void on_batch_end(Callback& c, TrainingState<T>& s, double loss) {
+    if constexpr (requires { c.on_batch_end(s, loss); }) c.on_batch_end(s, loss);
+}
+template <class Callback, class T>
+void on_epoch_end(Callback& c, TrainingState<T>& s) {
+    if constexpr (requires { c.on_epoch_end(s); }) c.on_epoch_end(s);
+}
+template <class Callback, class T>
+void on_train_end(Callback& c, TrainingState<T>& s) {
+    if constexpr (requires { c.on_train_end(s); }) c.on_train_end(s);
+}
+
+}  // namespace detail
+}  // namespace xtnn

@@ -1,0 +1,57 @@
+// A steady-state training step allocates nothing: this executable replaces
+// the global operator new to count allocations across WDNN steps.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include <xtnn/xtnn.hpp>
+
+namespace {
+std::atomic<std::size_t> allocations{0};
+}
+
+// operator new below pairs malloc with free in operator delete; g++ cannot see that.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Wunknown-warning-option"
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t size) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
+
+using namespace xtnn;
+
+TEST_CASE("a steady-state WDNN training step at batch 64 performs zero heap allocations") {
+    const std::size_t n = 9;
+    auto wide = Sequential(Dense<float>(n, 256, L2(1e-3)), ReLU());
+    auto deep = Sequential(Dense<float>(n, 256, L2(1e-3)), ReLU(), BatchNorm<float>(256), Dropout(0.3),
+                           Dense<float>(256, 128, L2(1e-3)), ReLU(), BatchNorm<float>(128), Dropout(0.3),
+                           Dense<float>(128, 64, L2(1e-3)), ReLU(), BatchNorm<float>(64), Dropout(0.3));
+    auto model = Sequential(Parallel(Concat{}, std::move(wide), std::move(deep)), Dense<float>(320, 1), Sigmoid());
+    init_parameters(model, 1);
+    auto data = make_kryptonite<float>(n, {.rows = 640, .seed = 3});
+    Adam<float> opt(1e-3);
+    BinaryCrossEntropy loss;
+    Trainer trainer(model, opt, loss);
+    BatchIterator<float> batches(data.data, 64, true);
+    Rng rng(5);
+    batches.start_epoch(rng);
+    REQUIRE(batches.next());
+    trainer.step(batches.X(), batches.y());  // the first step sizes every buffer
+    const std::size_t before = allocations.load();
+    int steps = 0;
+    while (batches.next()) {
+        trainer.step(batches.X(), batches.y());
+        ++steps;
+    }
+    const std::size_t after = allocations.load();
+    CHECK(steps == 9);
+    CHECK(after - before == 0);
+}

@@ -1,0 +1,93 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <xtnn/xtnn.hpp>
+
+using namespace xtnn;
+
+namespace {
+
+std::filesystem::path temp_path(const std::string& name) {
+    auto dir = std::filesystem::temp_directory_path() / ("xtnn_checkpoint_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    return dir / name;
+}
+
+auto model_with_bn() {
+    return Sequential(Dense<float>(3, 8, L2(1e-3)), ReLU(), BatchNorm<float>(8), Dropout(0.2), Dense<float>(8, 1),
+                      Sigmoid());
+}
+
+}  // namespace
+
+TEST_CASE("save/load round trip: predictions of the loaded model equal the saved model's bit for bit") {
+    auto data = make_xor<float>(3, 256, 0.2, 1);
+    auto model = model_with_bn();
+    Adam<float> opt(1e-2);
+    FitOptions o;
+    o.epochs = 3;
+    fit(model, opt, BinaryCrossEntropy{}, data, o);
+    const auto path = temp_path("model.npz");
+    save(model, path, opt);
+
+    auto loaded = model_with_bn();
+    Adam<float> opt2(1e-2);
+    load(loaded, path, opt2);
+    CHECK(predict(loaded, data) == predict(model, data));
+    CHECK(opt2.iterations() == opt.iterations());
+    // Every parameter and BatchNorm statistic is in the archive under its stable name.
+    const auto archive = read_npz(path);
+    CHECK(archive.contains("0.kernel"));
+    CHECK(archive.contains("2.running_mean"));
+    CHECK(archive.contains("2.running_var"));
+    CHECK(archive.contains("optimizer.m"));
+    CHECK(archive.get("0.kernel").shape == std::vector<std::size_t>{3, 8});
+}
+
+TEST_CASE("loading into a model with other names or shapes lists every mismatch and changes nothing") {
+    auto model = model_with_bn();
+    init_parameters(model, 4);
+    const auto path = temp_path("mismatch.npz");
+    save(model, path);
+    auto other = Sequential(Dense<float>(3, 6), ReLU(), Dense<float>(6, 1), Dense<float>(1, 1));
+    init_parameters(other, 5);
+    const auto before = std::vector<float>(parameters(other).all_values.begin(), parameters(other).all_values.end());
+    try {
+        load(other, path);
+        FAIL("load should have thrown");
+    } catch (const xtnn::error& e) {
+        const std::string what = e.what();
+        CHECK(what.find("'0.kernel' has shape (3, 8) in the file, the model needs (3, 6)") != std::string::npos);
+        CHECK(what.find("missing '3.kernel'") != std::string::npos);
+        CHECK(what.find("unexpected '2.gamma'") != std::string::npos);
+    }
+    const auto after = std::vector<float>(parameters(other).all_values.begin(), parameters(other).all_values.end());
+    CHECK(before == after);
+}
+
+TEST_CASE("a corrupt or truncated checkpoint raises an error naming the file") {
+    auto model = model_with_bn();
+    init_parameters(model, 4);
+    const auto path = temp_path("good.npz");
+    save(model, path);
+    std::string bytes = read_file(path);
+    const auto truncated = temp_path("truncated.npz");
+    write_file_atomically(truncated, std::string_view(bytes).substr(0, bytes.size() / 2));
+    CHECK_THROWS_WITH_AS(load(model, truncated), doctest::Contains("truncated.npz"), xtnn::error);
+    CHECK_THROWS_AS(load(model, temp_path("does_not_exist.npz")), xtnn::error);
+}
+
+TEST_CASE("predict_file writes int64 labels that numpy can read back") {
+    auto model = model_with_bn();
+    init_parameters(model, 4);
+    auto data = make_xor<float>(3, 50, 0.2, 1);
+    const auto x_path = temp_path("hidden-X.npy");
+    const auto y_path = temp_path("hidden-y.npy");
+    save_npy(x_path, Tensor<float>(data.X));
+    predict_file(model, x_path, y_path);
+    const auto labels = load_npy<std::int64_t, 1>(y_path);
+    CHECK(labels.size() == 50);
+    CHECK(labels == labels_from_outputs(predict(model, data.X)));
+}
