@@ -1,6 +1,7 @@
 #pragma once
 // A small command-line parser for the example programs: --name value pairs and
 // --flag switches, with a usage text and clear errors for unknown options.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>

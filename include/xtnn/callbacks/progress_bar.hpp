@@ -22,15 +22,19 @@ struct ProgressBar {
     // Print every k-th epoch line (and always the last one).
     std::size_t every = 1;
 
+    // Filled in during training.
+    bool live = false;  // stream is a terminal: draw a live bar
+    std::chrono::steady_clock::time_point started{};
+
     template <Real T>
     void on_train_begin(TrainingState<T>&) {
-        live_ = stream != nullptr && isatty(fileno(stream)) != 0;
-        start_ = Clock::now();
+        live = stream != nullptr && isatty(fileno(stream)) != 0;
+        started = std::chrono::steady_clock::now();
     }
 
     template <Real T>
     void on_batch_end(TrainingState<T>& state, double loss) {
-        if (!live_) return;
+        if (!live) return;
         const std::size_t done = state.batch + 1, total = state.batches_per_epoch;
         if (done != total && done % std::max<std::size_t>(1, total / 30) != 0) return;
         const int width = 30;
@@ -56,7 +60,7 @@ struct ProgressBar {
                            static_cast<double>(state.epochs - log.epoch);
         line += detail::concat(" - lr ", log.learning_rate, " - ", format(log.seconds), "s");
         if (!last) line += " - ETA " + format(eta) + "s (at most)";
-        std::fprintf(stream, "%s%s\n", live_ ? "\r\033[K" : "", line.c_str());
+        std::fprintf(stream, "%s%s\n", live ? "\r\033[K" : "", line.c_str());
         std::fflush(stream);
     }
 
@@ -69,8 +73,6 @@ struct ProgressBar {
     }
 
 private:
-    using Clock = std::chrono::steady_clock;
-
     std::string label() const { return prefix.empty() ? "" : prefix + ": "; }
     static std::string format(double v) {
         char buf[32];
@@ -78,11 +80,8 @@ private:
         return buf;
     }
     double seconds_since_start() const {
-        return std::chrono::duration<double>(Clock::now() - start_).count();
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }
-
-    bool live_ = false;
-    Clock::time_point start_{};
 };
 
 }  // namespace xtnn
