@@ -186,7 +186,9 @@ TEST_CASE("make_kryptonite matches the real Kryptonite-n sets") {
     // Informative columns of the shipped sets, from the data's README.
     const std::map<std::size_t, std::vector<std::size_t>> real_informative = {
         {9, {1, 3, 4, 5, 6, 8}}, {12, {0, 1, 2, 4, 5, 7, 9, 11}}, {15, {1, 4, 6, 8, 9, 10, 11, 12, 13, 14}}};
-    for (const auto& [n, informative] : real_informative) {
+    for (const auto& entry : real_informative) {
+        const std::size_t n = entry.first;  // not a structured binding: clang 14 can't capture those
+        const std::vector<std::size_t>& informative = entry.second;
         const auto X_path = dir / ("kryptonite-" + std::to_string(n) + "-X.npy");
         const auto y_path = dir / ("kryptonite-" + std::to_string(n) + "-y.npy");
         if (!std::filesystem::exists(X_path) || !std::filesystem::exists(y_path)) {

@@ -289,9 +289,10 @@ inline ParsedDescr parse_descr(std::string_view descr, std::string_view source) 
 inline void normalize_elements(std::string_view source, std::span<std::byte> out,
                                std::span<const std::size_t> shape, std::size_t item_size,
                                bool fortran_order, bool swap_bytes) {
+    if (out.empty()) return;  // an empty vector's data() may be null, which memcpy forbids
     if (!fortran_order || shape.size() <= 1) {
         std::memcpy(out.data(), source.data(), out.size());
-    } else if (!out.empty()) {
+    } else {
         // Walk the C-order output with an odometer over the multi-index while
         // tracking the matching Fortran-order offset.
         const std::size_t rank = shape.size();
