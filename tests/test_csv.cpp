@@ -26,7 +26,8 @@ TEST_CASE("csv: header auto-detection, last column as label") {
 }
 
 TEST_CASE("csv: line endings, blank lines, blanks around cells, explicit signs") {
-    const auto data = parse_csv<double>("\r\n a , b ,y\r\n+1.5, -2 ,1\r\n\r\n\t3,1e-3,0\r\n\r\n", "w.csv");
+    const auto data =
+        parse_csv<double>("\r\n a , b ,y\r\n+1.5, -2 ,1\r\n\r\n\t3,1e-3,0\r\n\r\n", "w.csv");
     CHECK(data.X == Tensor<double>{{1.5, -2.0}, {3.0, 1e-3}});
     CHECK(data.y == Tensor<double>{{1.0}, {0.0}});
 }
@@ -58,17 +59,23 @@ TEST_CASE("csv: bad input is reported with line, column and cell") {
                 {"r.csv", "line 3: expected 3 columns (as on line 1), found 2"});
     check_error([] { parse_csv<float>("1,2,3\n\n4,x5,6\n", "r.csv"); },
                 {"r.csv", "line 3, column 2: 'x5' is not a number"});
-    check_error([] { parse_csv<float>("1,2,3\n4,,6\n", "r.csv"); }, {"line 2, column 2: '' is not a number"});
+    check_error([] { parse_csv<float>("1,2,3\n4,,6\n", "r.csv"); },
+                {"line 2, column 2: '' is not a number"});
     check_error([] { parse_csv<float>("1,2,3\n4,5,nan\n", "r.csv"); },
                 {"line 2, column 3: 'nan' is not finite"});
-    check_error([] { parse_csv<float>("1,inf,3\n", "r.csv"); }, {"line 1, column 2: 'inf' is not finite"});
+    check_error([] { parse_csv<float>("1,inf,3\n", "r.csv"); },
+                {"line 1, column 2: 'inf' is not finite"});
     check_error([] { parse_csv<float>("1,1e999,3\n", "r.csv"); }, {"'1e999' is out of range"});
-    check_error([] { parse_csv<float>("1,2,3\n4,5,\"6\"\n", "r.csv"); }, {"'\"6\"' is not a number"});
+    check_error([] { parse_csv<float>("1,2,3\n4,5,\"6\"\n", "r.csv"); },
+                {"'\"6\"' is not a number"});
     check_error([] { parse_csv<float>("", "e.csv"); }, {"e.csv", "empty CSV file"});
     check_error([] { parse_csv<float>("\n \r\n\n", "e.csv"); }, {"e.csv", "empty CSV file"});
-    check_error([] { parse_csv<float>("a,b,c\n", "h.csv"); }, {"h.csv", "no data rows, only a header"});
-    check_error([] { parse_csv<float>("1\n2\n", "one.csv"); }, {"one.csv", "need at least 2 columns"});
-    check_error([] { parse_csv<float>("1;2\n", "d.csv"); }, {"need at least 2 columns", "delimiter ','"});
+    check_error([] { parse_csv<float>("a,b,c\n", "h.csv"); },
+                {"h.csv", "no data rows, only a header"});
+    check_error([] { parse_csv<float>("1\n2\n", "one.csv"); },
+                {"one.csv", "need at least 2 columns"});
+    check_error([] { parse_csv<float>("1;2\n", "d.csv"); },
+                {"need at least 2 columns", "delimiter ','"});
 }
 
 TEST_CASE("csv: read_csv reads a file and names it in errors") {

@@ -74,8 +74,11 @@ TEST_CASE("Dataset: construction checks rows, subset gathers rows in order") {
     const Dataset<double> part = data.subset(pick);
     CHECK(part.X == Tensor<double>{{4, 8}, {0, 0}, {4, 8}});
     CHECK(part.y == Tensor<double>{{1}, {1}, {1}});
-    check_error([&] { (void)Dataset<float>{Tensor<float>({3, 2}), Tensor<float>({2, 1})}; },
-                {"features have 3 rows but targets have 2"});
+    check_error(
+        [&] {
+            (void)Dataset<float>{Tensor<float>({3, 2}), Tensor<float>({2, 1})};
+        },
+        {"features have 3 rows but targets have 2"});
     const std::vector<std::size_t> outside{5};
     check_error([&] { (void)data.subset(outside); }, {"row index 5 out of range for 5 rows"});
 }
@@ -128,11 +131,13 @@ TEST_CASE("load_dataset_npy: the real Kryptonite-9 files") {
         MESSAGE("Kryptonite data not found in " << dir << "; skipped");
         return;
     }
-    const auto data = xtnn::load_dataset_npy<float>(dir / "kryptonite-9-X.npy", dir / "kryptonite-9-y.npy");
+    const auto data =
+        xtnn::load_dataset_npy<float>(dir / "kryptonite-9-X.npy", dir / "kryptonite-9-y.npy");
     CHECK(data.size() == 18000);
     CHECK(data.features() == 9);
     CHECK(data.outputs() == 1);
-    CHECK(std::all_of(data.y.begin(), data.y.end(), [](float v) { return v == 0.0F || v == 1.0F; }));
+    CHECK(
+        std::all_of(data.y.begin(), data.y.end(), [](float v) { return v == 0.0F || v == 1.0F; }));
 }
 
 // ------------------------------------------------------------------ splits
@@ -178,7 +183,8 @@ TEST_CASE("split: stratified parts keep each class's share to within one row") {
     const Dataset<double> data = numbered(1003, 4);  // 251 positives
     const double share = 251.0 / 1003.0;
     for (const std::uint64_t seed : {1, 2, 3}) {
-        const auto parts = xtnn::train_val_test_split(data, {0.7, 0.15, 0.15}, seed, {.stratify = true});
+        const auto parts =
+            xtnn::train_val_test_split(data, {0.7, 0.15, 0.15}, seed, {.stratify = true});
         for (const auto* part : {&parts.train, &parts.val, &parts.test}) {
             CHECK(std::abs(positives(*part) - share * static_cast<double>(part->size())) <= 1.0);
         }
@@ -197,20 +203,34 @@ TEST_CASE("split: stratified parts keep each class's share to within one row") {
 TEST_CASE("split: bad fractions and empty parts are errors that say which") {
     const Dataset<double> data = numbered(3);
     check_error([&] { xtnn::train_val_test_split(data, {0.5, 0.2, 0.2}, 1); }, {"sum to 0.9"});
-    check_error([&] { xtnn::train_val_test_split(data, {1.2, -0.1, -0.1}, 1); },
-                {"train fraction 1.2 is not in [0, 1]"});
-    check_error([&] { xtnn::train_val_test_split(data, {0.5, std::nan(""), 0.5}, 1); },
-                {"validation fraction nan"});
-    check_error([&] { xtnn::train_val_test_split(data, {0.5, 0.2, 0.3}, 1); },
-                {"validation part would be empty", "of 3 rows"});
-    check_error([&] { xtnn::train_val_test_split(numbered(5), {0.6, 0.4, 0.0}, 1); },
-                {"test part would be empty", "of 5 rows"});
+    check_error(
+        [&] {
+            xtnn::train_val_test_split(data, {1.2, -0.1, -0.1}, 1);
+        },
+        {"train fraction 1.2 is not in [0, 1]"});
+    check_error(
+        [&] {
+            xtnn::train_val_test_split(data, {0.5, std::nan(""), 0.5}, 1);
+        },
+        {"validation fraction nan"});
+    check_error(
+        [&] {
+            xtnn::train_val_test_split(data, {0.5, 0.2, 0.3}, 1);
+        },
+        {"validation part would be empty", "of 3 rows"});
+    check_error(
+        [&] {
+            xtnn::train_val_test_split(numbered(5), {0.6, 0.4, 0.0}, 1);
+        },
+        {"test part would be empty", "of 5 rows"});
 
     const auto [train, test] = xtnn::train_test_split(numbered(100), 0.25, 3);
     CHECK(train.size() == 75);
     CHECK(test.size() == 25);
-    check_error([&] { xtnn::train_test_split(data, 0.0, 1); }, {"test_fraction 0 is not in (0, 1)"});
-    check_error([&] { xtnn::train_test_split(data, 0.1, 1); }, {"test part would be empty", "of 3 rows"});
+    check_error([&] { xtnn::train_test_split(data, 0.0, 1); },
+                {"test_fraction 0 is not in (0, 1)"});
+    check_error([&] { xtnn::train_test_split(data, 0.1, 1); },
+                {"test part would be empty", "of 3 rows"});
 }
 
 // ------------------------------------------------------------------ scalers
@@ -239,7 +259,8 @@ TEST_CASE("StandardScaler: zero mean and unit population std on the fitted split
     for (std::size_t i = 0; i < 500; ++i) CHECK(Z(i, 1) == 0.0);
 
     const Tensor<double> back = scaler.inverse_transform(Z);
-    for (std::size_t i = 0; i < X.size(); ++i) CHECK(back.data()[i] == doctest::Approx(X.data()[i]));
+    for (std::size_t i = 0; i < X.size(); ++i)
+        CHECK(back.data()[i] == doctest::Approx(X.data()[i]));
 
     xtnn::StandardScaler<float> small;
     small.fit(Tensor<float>{{1.0F}, {2.0F}, {3.0F}, {4.0F}});
@@ -261,20 +282,36 @@ TEST_CASE("StandardScaler: a long constant double column stays exactly constant"
 
 TEST_CASE("scalers: misuse is reported") {
     xtnn::StandardScaler<float> scaler;
-    check_error([&] { (void)scaler.transform(Tensor<float>({2, 3})); },
-                {"StandardScaler.transform", "called before fit"});
-    check_error([&] { scaler.fit(Tensor<float>({0, 3})); }, {"StandardScaler.fit", "at least one row"});
+    check_error(
+        [&] {
+            (void)scaler.transform(Tensor<float>({2, 3}));
+        },
+        {"StandardScaler.transform", "called before fit"});
+    check_error(
+        [&] {
+            scaler.fit(Tensor<float>({0, 3}));
+        },
+        {"StandardScaler.fit", "at least one row"});
     Tensor<float> bad({2, 2}, 1.0F);
     bad(1, 0) = std::numeric_limits<float>::infinity();
     check_error([&] { scaler.fit(bad); }, {"StandardScaler.fit", "row 1, column 0"});
     scaler.fit(Tensor<float>({4, 3}, 1.0F));
-    check_error([&] { (void)scaler.transform(Tensor<float>({2, 2})); },
-                {"StandardScaler.transform", "expected input with 3 features", "2 x 2"});
-    check_error([&] { (void)scaler.inverse_transform(Tensor<float>({2, 4})); },
-                {"StandardScaler.inverse_transform", "3 features", "2 x 4"});
+    check_error(
+        [&] {
+            (void)scaler.transform(Tensor<float>({2, 2}));
+        },
+        {"StandardScaler.transform", "expected input with 3 features", "2 x 2"});
+    check_error(
+        [&] {
+            (void)scaler.inverse_transform(Tensor<float>({2, 4}));
+        },
+        {"StandardScaler.inverse_transform", "3 features", "2 x 4"});
     xtnn::MinMaxScaler<double> minmax;
-    check_error([&] { (void)minmax.inverse_transform(Tensor<double>({1, 1})); },
-                {"MinMaxScaler.inverse_transform", "called before fit"});
+    check_error(
+        [&] {
+            (void)minmax.inverse_transform(Tensor<double>({1, 1}));
+        },
+        {"MinMaxScaler.inverse_transform", "called before fit"});
 }
 
 TEST_CASE("scalers: state saved and restored through visit_state and set_state") {
@@ -293,16 +330,19 @@ TEST_CASE("scalers: state saved and restored through visit_state and set_state")
 
     xtnn::StandardScaler<double> restored;
     std::size_t k = 0;
-    restored.visit_state([&](std::string_view, std::vector<double>& values) { values = saved[k++]; });
+    restored.visit_state(
+        [&](std::string_view, std::vector<double>& values) { values = saved[k++]; });
     CHECK(restored.fitted());
     CHECK(restored.transform(X) == fitted.transform(X));
 
     xtnn::StandardScaler<double> broken;
-    check_error([&] {
-        broken.visit_state([&](std::string_view name, std::vector<double>& values) {
-            values = name == "mean" ? std::vector<double>{1, 2, 3} : std::vector<double>{1, 2};
-        });
-    }, {"StandardScaler: invalid state", "'mean' has 3 values and 'scale' has 2"});
+    check_error(
+        [&] {
+            broken.visit_state([&](std::string_view name, std::vector<double>& values) {
+                values = name == "mean" ? std::vector<double>{1, 2, 3} : std::vector<double>{1, 2};
+            });
+        },
+        {"StandardScaler: invalid state", "'mean' has 3 values and 'scale' has 2"});
     CHECK_FALSE(broken.fitted());
     check_error([&] { broken.set_state({0.0}, {0.0}); }, {"column 0", "positive scale"});
     CHECK_FALSE(broken.fitted());
@@ -316,7 +356,8 @@ TEST_CASE("scalers: state saved and restored through visit_state and set_state")
     xtnn::MinMaxScaler<double> minmax;
     minmax.fit(X);
     names.clear();
-    minmax.visit_state([&](std::string_view name, std::vector<double>&) { names.emplace_back(name); });
+    minmax.visit_state(
+        [&](std::string_view name, std::vector<double>&) { names.emplace_back(name); });
     CHECK(names == std::vector<std::string>{"min", "scale"});
 }
 
@@ -365,7 +406,8 @@ TEST_CASE("BatchIterator: order is fixed by the Rng seed; unshuffled is in order
         batches.start_epoch(rng);
         std::vector<double> order;
         while (batches.next()) {
-            for (std::size_t i = 0; i < batches.X().shape(0); ++i) order.push_back(batches.X()(i, 0));
+            for (std::size_t i = 0; i < batches.X().shape(0); ++i)
+                order.push_back(batches.X()(i, 0));
         }
         return order;
     };
@@ -397,7 +439,8 @@ TEST_CASE("BatchIterator: drop_last, buffer reuse, misuse") {
     REQUIRE(whole.next());
     CHECK(whole.X().shape(0) == 10);
 
-    check_error([&] { xtnn::BatchIterator<double>(data, 0, true); }, {"batch_size must be at least 1"});
+    check_error([&] { xtnn::BatchIterator<double>(data, 0, true); },
+                {"batch_size must be at least 1"});
     xtnn::BatchIterator<double> unstarted(data, 2, false);
     check_error([&] { unstarted.next(); }, {"next() called before start_epoch()"});
 }

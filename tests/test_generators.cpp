@@ -64,11 +64,14 @@ NoiseStats noise_stats(const Tensor<float>& X, const std::vector<std::size_t>& c
 
 NoiseKind classify(const Tensor<float>& X, std::size_t column) {
     const double kurtosis = noise_stats(X, {column}).kurtosis;
-    return kurtosis > 4.5 ? NoiseKind::laplace : kurtosis < 2.4 ? NoiseKind::uniform : NoiseKind::gaussian;
+    return kurtosis > 4.5   ? NoiseKind::laplace
+           : kurtosis < 2.4 ? NoiseKind::uniform
+                            : NoiseKind::gaussian;
 }
 
 // Share of rows whose label is the parity of the thresholded `informative` bits.
-double parity_agreement(const xtnn::Dataset<float>& data, const std::vector<std::size_t>& informative) {
+double parity_agreement(const xtnn::Dataset<float>& data,
+                        const std::vector<std::size_t>& informative) {
     std::size_t agree = 0;
     for (std::size_t r = 0; r < data.size(); ++r) {
         unsigned parity = 0;
@@ -98,7 +101,8 @@ struct KindStats {
 KindStats stats_by_kind(const Tensor<float>& X, const std::vector<NoiseKind>& kinds) {
     std::map<NoiseKind, std::vector<std::size_t>> columns;
     for (std::size_t c = 0; c < kinds.size(); ++c) columns[kinds[c]].push_back(c);
-    return {noise_stats(X, columns[NoiseKind::gaussian]), noise_stats(X, columns[NoiseKind::laplace]),
+    return {noise_stats(X, columns[NoiseKind::gaussian]),
+            noise_stats(X, columns[NoiseKind::laplace]),
             noise_stats(X, columns[NoiseKind::uniform])};
 }
 
@@ -117,7 +121,8 @@ TEST_CASE("make_kryptonite: structure, balance, label noise and noise shapes") {
     std::map<NoiseKind, std::size_t> kinds;
     for (std::size_t c = 0; c < 9; ++c) {
         ++kinds[k.noise[c]];
-        const bool informative = std::find(k.informative.begin(), k.informative.end(), c) != k.informative.end();
+        const bool informative =
+            std::find(k.informative.begin(), k.informative.end(), c) != k.informative.end();
         CHECK(informative == (k.noise[c] != NoiseKind::uniform));
         CHECK(classify(data.X, c) == k.noise[c]);  // the data shows the promised noise kind
     }
@@ -157,9 +162,11 @@ TEST_CASE("make_kryptonite: options, determinism, errors") {
     CHECK(a.data.X != c.data.X);
     // The column structure depends on the seed, not on the number of rows.
     CHECK(xtnn::make_kryptonite<float>(12, {.rows = 7, .seed = 9}).informative == a.informative);
-    CHECK(xtnn::make_kryptonite<float>(3, {.rows = 1000, .label_noise = 1.0}).bayes_accuracy == 0.0);
+    CHECK(xtnn::make_kryptonite<float>(3, {.rows = 1000, .label_noise = 1.0}).bayes_accuracy ==
+          0.0);
 
-    check_error([] { xtnn::make_kryptonite<float>(10); }, {"make_kryptonite", "positive multiple of 3, got 10"});
+    check_error([] { xtnn::make_kryptonite<float>(10); },
+                {"make_kryptonite", "positive multiple of 3, got 10"});
     check_error([] { xtnn::make_kryptonite<float>(0); }, {"positive multiple of 3, got 0"});
     check_error([] { xtnn::make_kryptonite<float>(9, {.label_noise = 1.5}); }, {"label_noise 1.5"});
 }
@@ -185,9 +192,12 @@ TEST_CASE("make_kryptonite matches the real Kryptonite-n sets") {
     const std::filesystem::path dir = XTNN_TEST_DATA_DIR;
     // Informative columns of the shipped sets, from the data's README.
     const std::map<std::size_t, std::vector<std::size_t>> real_informative = {
-        {9, {1, 3, 4, 5, 6, 8}}, {12, {0, 1, 2, 4, 5, 7, 9, 11}}, {15, {1, 4, 6, 8, 9, 10, 11, 12, 13, 14}}};
+        {9, {1, 3, 4, 5, 6, 8}},
+        {12, {0, 1, 2, 4, 5, 7, 9, 11}},
+        {15, {1, 4, 6, 8, 9, 10, 11, 12, 13, 14}}};
     for (const auto& entry : real_informative) {
-        const std::size_t n = entry.first;  // not a structured binding: clang 14 can't capture those
+        const std::size_t n =
+            entry.first;  // not a structured binding: clang 14 can't capture those
         const std::vector<std::size_t>& informative = entry.second;
         const auto X_path = dir / ("kryptonite-" + std::to_string(n) + "-X.npy");
         const auto y_path = dir / ("kryptonite-" + std::to_string(n) + "-y.npy");
@@ -204,28 +214,31 @@ TEST_CASE("make_kryptonite matches the real Kryptonite-n sets") {
         for (std::size_t c = 0; c < n; ++c) {
             real_kinds[c] = classify(real.X, c);
             ++count[real_kinds[c]];
-            const bool listed = std::find(informative.begin(), informative.end(), c) != informative.end();
+            const bool listed =
+                std::find(informative.begin(), informative.end(), c) != informative.end();
             CHECK(listed == (real_kinds[c] != NoiseKind::uniform));
         }
         CHECK(count[NoiseKind::gaussian] == n / 3);
         CHECK(count[NoiseKind::laplace] == n / 3);
 
         const double real_agreement = parity_agreement(real, informative);
-        const auto generated = xtnn::make_kryptonite<float>(n, {.label_noise = 1.0 - real_agreement, .seed = n});
+        const auto generated =
+            xtnn::make_kryptonite<float>(n, {.label_noise = 1.0 - real_agreement, .seed = n});
         const double generated_agreement = parity_agreement(generated.data, generated.informative);
         const KindStats r = stats_by_kind(real.X, real_kinds);
         const KindStats g = stats_by_kind(generated.data.X, generated.noise);
 
-        MESSAGE("n=" << n << " real vs generated: label mean " << label_mean(real) << " / "
-                     << label_mean(generated.data) << ", parity agreement " << real_agreement << " / "
-                     << generated_agreement << "\n  std   gaussian " << r.gaussian.std << " / "
-                     << g.gaussian.std << ", laplace " << r.laplace.std << " / " << g.laplace.std
-                     << ", uniform " << r.uniform.std << " / " << g.uniform.std
-                     << "\n  kurt  gaussian " << r.gaussian.kurtosis << " / " << g.gaussian.kurtosis
-                     << ", laplace " << r.laplace.kurtosis << " / " << g.laplace.kurtosis << ", uniform "
-                     << r.uniform.kurtosis << " / " << g.uniform.kurtosis << "\n  max |noise| "
-                     << std::max({r.gaussian.max_abs, r.laplace.max_abs, r.uniform.max_abs}) << " / "
-                     << std::max({g.gaussian.max_abs, g.laplace.max_abs, g.uniform.max_abs}));
+        MESSAGE(
+            "n=" << n << " real vs generated: label mean " << label_mean(real) << " / "
+                 << label_mean(generated.data) << ", parity agreement " << real_agreement << " / "
+                 << generated_agreement << "\n  std   gaussian " << r.gaussian.std << " / "
+                 << g.gaussian.std << ", laplace " << r.laplace.std << " / " << g.laplace.std
+                 << ", uniform " << r.uniform.std << " / " << g.uniform.std << "\n  kurt  gaussian "
+                 << r.gaussian.kurtosis << " / " << g.gaussian.kurtosis << ", laplace "
+                 << r.laplace.kurtosis << " / " << g.laplace.kurtosis << ", uniform "
+                 << r.uniform.kurtosis << " / " << g.uniform.kurtosis << "\n  max |noise| "
+                 << std::max({r.gaussian.max_abs, r.laplace.max_abs, r.uniform.max_abs}) << " / "
+                 << std::max({g.gaussian.max_abs, g.laplace.max_abs, g.uniform.max_abs}));
 
         CHECK(label_mean(real) == near(label_mean(generated.data), 0.04));
         CHECK(generated_agreement == near(real_agreement, 0.01));

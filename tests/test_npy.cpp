@@ -55,17 +55,20 @@ std::string encode(std::initializer_list<T> values, bool big_endian) {
 template <class T>
 void check_round_trip(const std::vector<T>& values, const std::vector<std::size_t>& shape) {
     CAPTURE(shape.size());
-    const std::string bytes = xtnn::to_npy_bytes(values.data(), std::span<const std::size_t>(shape));
+    const std::string bytes =
+        xtnn::to_npy_bytes(values.data(), std::span<const std::size_t>(shape));
     const xtnn::NpyArray array = parse_npy(bytes, "memory");
     CHECK(array.shape == shape);
     CHECK(array.dtype == xtnn::dtype_of<T>);
     CHECK(array.values<T>() == values);
     const std::vector<double> as_double = array.values<double>();
-    for (std::size_t i = 0; i < values.size(); ++i) CHECK(as_double[i] == static_cast<double>(values[i]));
+    for (std::size_t i = 0; i < values.size(); ++i)
+        CHECK(as_double[i] == static_cast<double>(values[i]));
 }
 
 std::string header_of(const std::string& npy) {
-    const std::size_t length = static_cast<unsigned char>(npy[8]) + 256U * static_cast<unsigned char>(npy[9]);
+    const std::size_t length =
+        static_cast<unsigned char>(npy[8]) + 256U * static_cast<unsigned char>(npy[9]);
     return npy.substr(10, length);
 }
 
@@ -77,19 +80,20 @@ TEST_CASE("npy: every element type and rank round-trips through bytes") {
                             {2, 3});
     check_round_trip<double>({0.1, -2.5e300, 4.0}, {3});
     check_round_trip<std::int8_t>({-128, 127, 0, 5}, {2, 1, 2});
-    check_round_trip<std::int32_t>({std::numeric_limits<std::int32_t>::min(), 7,
-                                    std::numeric_limits<std::int32_t>::max()},
-                                   {3, 1});
+    check_round_trip<std::int32_t>(
+        {std::numeric_limits<std::int32_t>::min(), 7, std::numeric_limits<std::int32_t>::max()},
+        {3, 1});
     check_round_trip<std::int64_t>({std::int64_t{1} << 62, -3}, {2});
     check_round_trip<std::uint8_t>({0, 255, 128, 1}, {1, 2, 2, 1});
-    check_round_trip<double>({42.0}, {});      // a scalar: rank 0, one element
-    check_round_trip<float>({}, {0, 3});       // empty
+    check_round_trip<double>({42.0}, {});  // a scalar: rank 0, one element
+    check_round_trip<float>({}, {0, 3});   // empty
 }
 
 TEST_CASE("npy: the written header is the one NumPy writes, data 64-byte aligned") {
     const std::vector<float> values(6, 1.0F);
     const std::vector<std::size_t> shape{2, 3};
-    const std::string bytes = xtnn::to_npy_bytes(values.data(), std::span<const std::size_t>(shape));
+    const std::string bytes =
+        xtnn::to_npy_bytes(values.data(), std::span<const std::size_t>(shape));
     CHECK(bytes.substr(0, 8) == std::string("\x93NUMPY\x01\x00", 8));
     const std::string header = header_of(bytes);
     const char order = std::endian::native == std::endian::little ? '<' : '>';
@@ -108,10 +112,10 @@ TEST_CASE("npy: the written header is the one NumPy writes, data 64-byte aligned
 TEST_CASE("npy: big-endian and Fortran-order files built by hand") {
     SUBCASE(">f8, Fortran order: column-major data comes back in C order") {
         // [[1, 2, 3], [4, 5, 6]] stored column by column.
-        const auto array = parse_npy(
-            npy_file("{'descr': '>f8', 'fortran_order': True, 'shape': (2, 3), }",
-                     encode<double>({1, 4, 2, 5, 3, 6}, true)),
-            "f.npy");
+        const auto array =
+            parse_npy(npy_file("{'descr': '>f8', 'fortran_order': True, 'shape': (2, 3), }",
+                               encode<double>({1, 4, 2, 5, 3, 6}, true)),
+                      "f.npy");
         CHECK(array.shape == std::vector<std::size_t>{2, 3});
         CHECK(array.dtype == DType::float64);
         CHECK(array.values<double>() == std::vector<double>{1, 2, 3, 4, 5, 6});
@@ -131,14 +135,16 @@ TEST_CASE("npy: big-endian and Fortran-order files built by hand") {
                                 .values<std::int64_t>();
         for (int i = 0; i < 2; ++i)
             for (int j = 0; j < 3; ++j)
-                for (int k = 0; k < 4; ++k) CHECK(values[i * 12 + j * 4 + k] == 100 * i + 10 * j + k);
+                for (int k = 0; k < 4; ++k)
+                    CHECK(values[i * 12 + j * 4 + k] == 100 * i + 10 * j + k);
     }
     SUBCASE("every dtype in both byte orders") {
         const auto load = [](std::string descr, const std::string& payload, std::size_t n) {
-            return parse_npy(npy_file("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" +
-                                          std::to_string(n) + ",), }",
-                                      payload),
-                             "e.npy");
+            return parse_npy(
+                npy_file("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" +
+                             std::to_string(n) + ",), }",
+                         payload),
+                "e.npy");
         };
         for (const bool big : {false, true}) {
             const std::string o = big ? ">" : "<";
@@ -146,14 +152,18 @@ TEST_CASE("npy: big-endian and Fortran-order files built by hand") {
                   std::vector<float>{1.5F, -2.0F});
             CHECK(load(o + "f8", encode<double>({0.1, 1e300}, big), 2).values<double>() ==
                   std::vector<double>{0.1, 1e300});
-            CHECK(load(o + "i4", encode<std::int32_t>({-1, 70000}, big), 2).values<std::int64_t>() ==
-                  std::vector<std::int64_t>{-1, 70000});
+            CHECK(
+                load(o + "i4", encode<std::int32_t>({-1, 70000}, big), 2).values<std::int64_t>() ==
+                std::vector<std::int64_t>{-1, 70000});
             CHECK(load(o + "i8", encode<std::int64_t>({-5, std::int64_t{1} << 40}, big), 2)
-                      .values<std::int64_t>() == std::vector<std::int64_t>{-5, std::int64_t{1} << 40});
-            CHECK(load(o + "u1", "\xff\x01", 2).values<std::int32_t>() == std::vector<std::int32_t>{255, 1});
+                      .values<std::int64_t>() ==
+                  std::vector<std::int64_t>{-5, std::int64_t{1} << 40});
+            CHECK(load(o + "u1", "\xff\x01", 2).values<std::int32_t>() ==
+                  std::vector<std::int32_t>{255, 1});
         }
         CHECK(load("|u1", "\xff", 1).dtype == DType::uint8);
-        CHECK(load("|i1", "\x80\x7f", 2).values<std::int32_t>() == std::vector<std::int32_t>{-128, 127});
+        CHECK(load("|i1", "\x80\x7f", 2).values<std::int32_t>() ==
+              std::vector<std::int32_t>{-128, 127});
         const auto flags = load("|b1", std::string("\x01\x00\x01", 3), 3);
         CHECK(flags.dtype == DType::boolean);
         CHECK(flags.values<float>() == std::vector<float>{1, 0, 1});
@@ -173,7 +183,9 @@ TEST_CASE("npy: big-endian and Fortran-order files built by hand") {
 TEST_CASE("npy: malformed inputs name the source and the problem") {
     const std::string f4_2x3 = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
     const std::string data_2x3(24, '\0');
-    const auto parse = [](const std::string& bytes) { return [bytes] { parse_npy(bytes, "bad.npy"); }; };
+    const auto parse = [](const std::string& bytes) {
+        return [bytes] { parse_npy(bytes, "bad.npy"); };
+    };
     const auto with_dict = [&](const std::string& dict) { return parse(npy_file(dict, data_2x3)); };
 
     check_error(parse(""), {"bad.npy", "truncated header"});
@@ -184,12 +196,17 @@ TEST_CASE("npy: malformed inputs name the source and the problem") {
     check_error(parse(std::string("\x93NUMPY\x01\x00\xc8\x00{'descr'", 17)),
                 {"bad.npy", "truncated header: expected 200 header bytes, got 7"});
 
-    check_error(with_dict("['descr', '<f4']"), {"bad.npy", "not a valid dictionary", "expected '{'"});
-    check_error(with_dict("{'descr': '<f4', 'fortran_order': False}"), {"bad.npy", "missing key 'shape'"});
-    check_error(with_dict("{'descr': '<f4', 'order': 'C', 'shape': (6,)}"), {"unknown key 'order'"});
-    check_error(with_dict("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (6,)}"),
-                {"duplicate key 'descr'"});
-    check_error(with_dict("{'descr': '<f4', 'fortran_order': maybe, 'shape': (6,)}"), {"True or False"});
+    check_error(with_dict("['descr', '<f4']"),
+                {"bad.npy", "not a valid dictionary", "expected '{'"});
+    check_error(with_dict("{'descr': '<f4', 'fortran_order': False}"),
+                {"bad.npy", "missing key 'shape'"});
+    check_error(with_dict("{'descr': '<f4', 'order': 'C', 'shape': (6,)}"),
+                {"unknown key 'order'"});
+    check_error(
+        with_dict("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (6,)}"),
+        {"duplicate key 'descr'"});
+    check_error(with_dict("{'descr': '<f4', 'fortran_order': maybe, 'shape': (6,)}"),
+                {"True or False"});
     check_error(with_dict("{'descr': '<f4, 'fortran_order': False, 'shape': (6,)}"),
                 {"not a valid dictionary"});
     check_error(with_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)} junk"),
@@ -216,29 +233,35 @@ TEST_CASE("npy: malformed inputs name the source and the problem") {
     check_error(with_shape("(-1, 6)"), {"bad.npy", "negative entry -1"});
     check_error(with_shape("(2, x)"), {"bad.npy", "entry 'x' is not a non-negative integer"});
     check_error(with_shape("(2.5,)"), {"entry '2.5'"});
-    check_error(with_shape("(99999999999999999999999,)"), {"entry 99999999999999999999999 is too large"});
+    check_error(with_shape("(99999999999999999999999,)"),
+                {"entry 99999999999999999999999 is too large"});
     check_error(with_shape("(4294967296, 4294967296, 2)"), {"bad.npy", "overflows"});
 }
 
 TEST_CASE("npy: a header claiming 10^12 elements is rejected before allocating") {
     // Were the claim believed, 4 TB would be allocated; the check compares
     // against the bytes present first.
-    check_error([] {
-        parse_npy(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }",
-                           std::string(16, '\0')),
-                  "huge.npy");
-    }, {"huge.npy", "truncated data", "needs 4000000000000 bytes, got 16"});
+    check_error(
+        [] {
+            parse_npy(
+                npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }",
+                         std::string(16, '\0')),
+                "huge.npy");
+        },
+        {"huge.npy", "truncated data", "needs 4000000000000 bytes, got 16"});
 }
 
 TEST_CASE("npy: conversions refuse to lose integer information") {
     const std::vector<std::size_t> two{2};
     const std::vector<float> floats{1.0F, 2.0F};
-    const auto float_array = parse_npy(xtnn::to_npy_bytes(floats.data(), std::span<const std::size_t>(two)), "f.npy");
+    const auto float_array =
+        parse_npy(xtnn::to_npy_bytes(floats.data(), std::span<const std::size_t>(two)), "f.npy");
     check_error([&] { (void)float_array.values<std::int64_t>(); },
                 {"f.npy", "cannot convert float32 data to int64"});
 
     const std::vector<std::int64_t> big{1, std::int64_t{1} << 40};
-    const auto int_array = parse_npy(xtnn::to_npy_bytes(big.data(), std::span<const std::size_t>(two)), "i.npy");
+    const auto int_array =
+        parse_npy(xtnn::to_npy_bytes(big.data(), std::span<const std::size_t>(two)), "i.npy");
     check_error([&] { (void)int_array.values<std::int32_t>(); },
                 {"i.npy", "value 1099511627776 at flat index 1 does not fit in int32"});
     CHECK(int_array.values<double>() == std::vector<double>{1.0, 1099511627776.0});

@@ -55,12 +55,12 @@ std::string hand_made_zip(const std::string& name, const std::string& data, bool
     put(out, data.size(), 4);
     put(out, data.size(), 4);
     put(out, name.size(), 2);
-    put(out, 0, 2);   // extra
-    put(out, 0, 2);   // comment
-    put(out, 0, 2);   // disk
-    put(out, 0, 2);   // internal attributes
-    put(out, 0, 4);   // external attributes
-    put(out, 0, 4);   // local header offset
+    put(out, 0, 2);  // extra
+    put(out, 0, 2);  // comment
+    put(out, 0, 2);  // disk
+    put(out, 0, 2);  // internal attributes
+    put(out, 0, 4);  // external attributes
+    put(out, 0, 4);  // local header offset
     out += name;
     const std::size_t central_size = out.size() - central_offset;
     put(out, 0x06054b50, 4);
@@ -83,7 +83,8 @@ std::string two_member_archive() {
 }
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
-    for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+    for (std::size_t pos = text.find(from); pos != std::string::npos;
+         pos = text.find(from, pos + to.size())) {
         text.replace(pos, from.size(), to);
     }
 }
@@ -110,7 +111,8 @@ TEST_CASE("npz: the writer's arrays come back in order, with types and values") 
     CHECK(bytes.substr(bytes.size() - 22, 4) == "PK\x05\x06");
 
     const xtnn::NpzArchive archive = parse_npz(bytes, "model.npz");
-    CHECK(archive.names() == std::vector<std::string>{"matrix", "counts", "layer.0/cube", "scalar"});
+    CHECK(archive.names() ==
+          std::vector<std::string>{"matrix", "counts", "layer.0/cube", "scalar"});
     CHECK(archive.contains("counts"));
     CHECK_FALSE(archive.contains("counts.npy"));
     CHECK(xtnn::as_xtensor<double, 2>(archive.get("matrix")) == matrix);
@@ -193,13 +195,15 @@ TEST_CASE("npz: damaged and unsupported archives name the file, the member and t
     SUBCASE("members that are not .npy arrays") {
         std::string bad = good;
         replace_all(bad, "labels.npy", "labels.txt");
-        check_error([&] { parse_npz(bad, "o.npz"); }, {"o.npz", "member 'labels.txt'", "not a .npy array"});
+        check_error([&] { parse_npz(bad, "o.npz"); },
+                    {"o.npz", "member 'labels.txt'", "not a .npy array"});
     }
     SUBCASE("a member whose .npy content is malformed names the member") {
         check_error([&] { parse_npz(hand_made_zip("x.npy", "not npy at all", false), "n.npz"); },
                     {"n.npz member 'x.npy'", "bad magic"});
     }
     SUBCASE("not a zip at all") {
-        check_error([&] { parse_npz(std::string(100, 'x'), "text.npz"); }, {"text.npz", "not a zip archive"});
+        check_error([&] { parse_npz(std::string(100, 'x'), "text.npz"); },
+                    {"text.npz", "not a zip archive"});
     }
 }

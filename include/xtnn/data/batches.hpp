@@ -29,7 +29,10 @@ public:
     // The last, smaller batch of an epoch is kept unless `drop_last`.
     BatchIterator(const Dataset<T>& data, std::size_t batch_size, bool shuffle,
                   bool drop_last = false)
-        : data_(data), batch_size_(batch_size), shuffle_(shuffle), drop_last_(drop_last),
+        : data_(data),
+          batch_size_(batch_size),
+          shuffle_(shuffle),
+          drop_last_(drop_last),
           order_(data.size()) {
         if (batch_size == 0) detail::fail("BatchIterator: batch_size must be at least 1");
     }

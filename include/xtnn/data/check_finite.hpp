@@ -16,8 +16,8 @@ void check_finite(const Tensor<T>& values, std::string_view source) {
     const std::size_t columns = values.shape(1);
     for (std::size_t i = 0; i < values.size(); ++i) {
         if (!std::isfinite(values.data()[i])) {
-            detail::fail(source, ": non-finite value ", values.data()[i], " at row ",
-                         i / columns, ", column ", i % columns, " (0-based)");
+            detail::fail(source, ": non-finite value ", values.data()[i], " at row ", i / columns,
+                         ", column ", i % columns, " (0-based)");
         }
     }
 }

@@ -24,7 +24,7 @@ struct CsvOptions {
     char delimiter = ',';
     // nullopt: the first row is a header when any of its cells is not a number.
     std::optional<bool> header = std::nullopt;
-    int label_column = -1;       // negative counts from the end: -1 is the last column
+    int label_column = -1;  // negative counts from the end: -1 is the last column
 };
 
 namespace detail {
@@ -46,8 +46,8 @@ struct CellParse {
     explicit CellParse(std::string_view cell) {
         if (cell.starts_with('+') && cell.size() > 1 && cell[1] != '-') cell.remove_prefix(1);
         const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-        numeric = !cell.empty() && end == cell.data() + cell.size() &&
-                  ec != std::errc::invalid_argument;
+        numeric =
+            !cell.empty() && end == cell.data() + cell.size() && ec != std::errc::invalid_argument;
         in_range = numeric && ec == std::errc{};
     }
 };
@@ -84,7 +84,8 @@ inline std::vector<CsvRow> split_csv(std::string_view text, char delimiter) {
 
 // `source` names the text's origin in every message.
 template <Real T>
-Dataset<T> parse_csv(std::string_view text, std::string_view source, const CsvOptions& options = {}) {
+Dataset<T> parse_csv(std::string_view text, std::string_view source,
+                     const CsvOptions& options = {}) {
     using detail::fail;
     const std::vector<detail::CsvRow> rows = detail::split_csv(text, options.delimiter);
     if (rows.empty()) fail(source, ": empty CSV file (no rows)");
@@ -97,8 +98,9 @@ Dataset<T> parse_csv(std::string_view text, std::string_view source, const CsvOp
         }
     }
     if (columns < 2) {
-        fail(source, ": line ", rows.front().line, ": need at least 2 columns (features and a "
-                     "label), found 1; is the delimiter '", options.delimiter, "' right?");
+        fail(source, ": line ", rows.front().line,
+             ": need at least 2 columns (features and a label), found 1; is the delimiter '",
+             options.delimiter, "' right?");
     }
     if (rows.size() == (has_header ? 1U : 0U)) fail(source, ": no data rows, only a header");
     const long long label = options.label_column < 0

@@ -36,7 +36,7 @@ struct KryptoniteData {
     Dataset<T> data;                       // y: one column of 0/1
     std::vector<std::size_t> informative;  // 0-based, sorted
     std::vector<NoiseKind> noise;          // per column
-    double bayes_accuracy = 0.0;  // share of labels equal to the noise-free parity
+    double bayes_accuracy = 0.0;           // share of labels equal to the noise-free parity
     std::uint64_t seed = 0;
 };
 
@@ -88,7 +88,8 @@ KryptoniteData<T> make_kryptonite(std::size_t n, KryptoniteOptions options = {})
     for (std::size_t j = 0; j < 2 * third; ++j) {
         result.noise[columns[j]] = j < third ? NoiseKind::gaussian : NoiseKind::laplace;
     }
-    result.informative.assign(columns.begin(), columns.begin() + static_cast<std::ptrdiff_t>(2 * third));
+    result.informative.assign(columns.begin(),
+                              columns.begin() + static_cast<std::ptrdiff_t>(2 * third));
     std::sort(result.informative.begin(), result.informative.end());
 
     Tensor<T> X({rows, n});

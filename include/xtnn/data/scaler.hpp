@@ -119,9 +119,9 @@ private:
         }
         for (std::size_t c = 0; problem.empty() && c < scale_.size(); ++c) {
             if (!std::isfinite(offset_[c]) || !std::isfinite(scale_[c]) || !(scale_[c] > 0)) {
-                problem = concat("column ", c, " has ", Derived::offset_name, " ", offset_[c],
-                                 " and scale ", scale_[c],
-                                 " (need finite values and a positive scale)");
+                problem =
+                    concat("column ", c, " has ", Derived::offset_name, " ", offset_[c],
+                           " and scale ", scale_[c], " (need finite values and a positive scale)");
             }
         }
         if (!problem.empty()) {

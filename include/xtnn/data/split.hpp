@@ -65,7 +65,8 @@ std::vector<std::size_t> split_order(const Dataset<T>& data, std::uint64_t seed,
     std::vector<double> key(data.size());
     for (const std::size_t i : order) {
         const T label = data.y(i, 0);
-        key[i] = (static_cast<double>(seen[label]++) + 0.5) / static_cast<double>(class_size[label]);
+        key[i] =
+            (static_cast<double>(seen[label]++) + 0.5) / static_cast<double>(class_size[label]);
     }
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return key[a] < key[b]; });

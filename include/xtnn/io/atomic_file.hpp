@@ -62,8 +62,7 @@ inline int write_all(int fd, std::string_view bytes) noexcept {
 
 // Opens a fresh temporary next to `target`. Mode 0666 lets the umask decide
 // the permissions, as for any newly created file (mkstemp would force 0600).
-inline std::filesystem::path create_temporary_beside(const std::filesystem::path& target,
-                                                     int& fd) {
+inline std::filesystem::path create_temporary_beside(const std::filesystem::path& target, int& fd) {
     static std::atomic<unsigned long> counter{0};
     for (;;) {
         std::filesystem::path temporary = target;
@@ -86,8 +85,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
     const auto give_up = [&](std::string_view step, int errnum) {
         file.close();
         ::unlink(temporary.c_str());
-        detail::fail("cannot write '", path.string(), "': ", step, ": ",
-                     detail::os_reason(errnum));
+        detail::fail("cannot write '", path.string(), "': ", step, ": ", detail::os_reason(errnum));
     };
     if (const int err = detail::write_all(file.get(), bytes)) give_up("write failed", err);
     if (::fsync(file.get()) != 0) give_up("fsync failed", errno);

@@ -35,8 +35,8 @@ enum class DType { float32, float64, int8, int32, int64, uint8, boolean };
 // Element types we write, and convert to when reading.
 template <class T>
 concept NpyElement = std::is_same_v<T, float> || std::is_same_v<T, double> ||
-                     std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::int32_t> ||
-                     std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint8_t>;
+    std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::int32_t> ||
+    std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint8_t>;
 
 namespace detail {
 
@@ -136,8 +136,8 @@ public:
         while (!consume('}')) {
             const std::string key = parse_string();
             expect(':');
-            const auto slot = static_cast<std::size_t>(
-                std::find(keys.begin(), keys.end(), key) - keys.begin());
+            const auto slot =
+                static_cast<std::size_t>(std::find(keys.begin(), keys.end(), key) - keys.begin());
             if (slot == keys.size()) invalid("unknown key '" + key + "'");
             if (seen[slot]) invalid("duplicate key '" + key + "'");
             seen[slot] = true;
@@ -201,8 +201,8 @@ private:
     std::string parse_descr() {
         skip_space();
         if (pos_ < text_.size() && text_[pos_] == '[') {
-            fail(source_, ": unsupported dtype: structured arrays (a list as 'descr') are not "
-                          "supported");
+            fail(source_, ": unsupported dtype: structured arrays (a list as 'descr') are not",
+                 " supported");
         }
         return parse_string();
     }
@@ -275,8 +275,8 @@ inline ParsedDescr parse_descr(std::string_view descr, std::string_view source) 
             // '|' means "byte order not applicable", which only single bytes can claim.
             if (descr[1] == info.kind && static_cast<std::size_t>(descr[2] - '0') == info.size &&
                 (descr[0] != '|' || info.size == 1)) {
-                const bool big = descr[0] == '>' ||
-                                 (descr[0] == '=' && std::endian::native == std::endian::big);
+                const bool big =
+                    descr[0] == '>' || (descr[0] == '=' && std::endian::native == std::endian::big);
                 return {static_cast<DType>(i), big && info.size > 1};
             }
         }
@@ -439,7 +439,8 @@ inline NpyArray parse_npy(std::string_view bytes, std::string_view source) {
              " unexpected bytes after the array data (shape ", detail::shape_text(header.shape),
              " of ", dtype_name(descr.type), " needs ", *expected, ")");
     }
-    NpyArray array{header.shape, descr.type, std::vector<std::byte>(*expected), std::string(source)};
+    NpyArray array{header.shape, descr.type, std::vector<std::byte>(*expected),
+                   std::string(source)};
     detail::normalize_elements(payload, array.data, array.shape, item_size, header.fortran_order,
                                descr.big_endian != (std::endian::native == std::endian::big));
     return array;
@@ -457,9 +458,9 @@ std::string to_npy_bytes(const T* data, std::span<const std::size_t> shape) {
     if (!count) detail::fail("to_npy_bytes: shape ", detail::shape_text(shape), " overflows");
     const detail::DTypeInfo& info = detail::dtype_info(dtype_of<T>);
     const char order = sizeof(T) == 1 ? '|' : std::endian::native == std::endian::big ? '>' : '<';
-    std::string dict = detail::concat("{'descr': '", order, info.kind, info.size,
-                                      "', 'fortran_order': False, 'shape': ",
-                                      detail::shape_text(shape), ", }");
+    std::string dict =
+        detail::concat("{'descr': '", order, info.kind, info.size,
+                       "', 'fortran_order': False, 'shape': ", detail::shape_text(shape), ", }");
     const bool version1 = dict.size() + 64 <= std::numeric_limits<std::uint16_t>::max();
     const std::size_t preamble = version1 ? 10 : 12;
     dict.append(63 - (preamble + dict.size()) % 64, ' ');

@@ -71,7 +71,8 @@ public:
                         [&](const Member& m) { return m.file_name == file_name; })) {
             detail::fail("NpzWriter: duplicate array name '", name, "'");
         }
-        members_.push_back({std::move(file_name), to_npy_bytes(data, std::span<const std::size_t>(shape))});
+        members_.push_back(
+            {std::move(file_name), to_npy_bytes(data, std::span<const std::size_t>(shape))});
     }
 
     template <NpyElement T, std::size_t Rank>
@@ -87,8 +88,8 @@ public:
         std::string central;
         for (const Member& m : members_) {
             const std::size_t offset = out.size();
-            if (m.npy.size() >= zip::max32 || offset >= zip::max32 || m.file_name.size() > zip::max16 ||
-                members_.size() >= zip::max16) {
+            if (m.npy.size() >= zip::max32 || offset >= zip::max32 ||
+                m.file_name.size() > zip::max16 || members_.size() >= zip::max16) {
                 detail::fail("NpzWriter: archive too large for plain zip (zip64 is not supported)");
             }
             const std::uint32_t crc = detail::crc32(m.npy);
@@ -164,9 +165,10 @@ public:
         const auto it = find(name);
         if (it == arrays_.end()) {
             std::string available;
-            for (const auto& entry : arrays_) available += (available.empty() ? "" : ", ") + entry.first;
-            detail::fail(source_, ": no array named '", name, "' (the archive has: ",
-                         available.empty() ? "nothing" : available, ")");
+            for (const auto& entry : arrays_)
+                available += (available.empty() ? "" : ", ") + entry.first;
+            detail::fail(source_, ": no array named '", name,
+                         "' (the archive has: ", available.empty() ? "nothing" : available, ")");
         }
         return it->second;
     }
@@ -221,7 +223,8 @@ inline NpzArchive parse_npz(std::string_view bytes, std::string_view source) {
     if (entries == zip::max16 || central_size == zip::max32 || central_offset == zip::max32) {
         fail(source, ": zip64 archives are not supported");
     }
-    if (read_le<std::uint16_t>(bytes, end + 4) != 0 || read_le<std::uint16_t>(bytes, end + 6) != 0 ||
+    if (read_le<std::uint16_t>(bytes, end + 4) != 0 ||
+        read_le<std::uint16_t>(bytes, end + 6) != 0 ||
         read_le<std::uint16_t>(bytes, end + 8) != entries) {
         fail(source, ": multi-disk (split) zip archives are not supported");
     }
@@ -259,15 +262,16 @@ inline NpzArchive parse_npz(std::string_view bytes, std::string_view source) {
         }
         if (flags & zip::flag_encrypted) fail(member, ": encrypted members are not supported");
         if (method == zip::method_deflate) {
-            fail(member, " is compressed (deflate); xtnn reads only np.savez archives, "
-                         "not np.savez_compressed ones");
+            fail(member,
+                 " is compressed (deflate); xtnn reads only np.savez archives, "
+                 "not np.savez_compressed ones");
         }
         if (method != zip::method_stored) {
             fail(member, ": unsupported zip compression method ", method);
         }
         if (compressed != size) {
-            fail(member, ": corrupt (stored member with compressed size ", compressed,
-                 " != size ", size, ")");
+            fail(member, ": corrupt (stored member with compressed size ", compressed, " != size ",
+                 size, ")");
         }
         // Sizes come from the central directory: the local header may hold
         // placeholders (NumPy writes zip64 extra fields there).
@@ -289,12 +293,13 @@ inline NpzArchive parse_npz(std::string_view bytes, std::string_view source) {
         const std::string_view data = bytes.substr(data_start, size);
         const std::uint32_t actual_crc = detail::crc32(data);
         if (actual_crc != crc) {
-            fail(member, ": CRC-32 mismatch (stored 0x", std::hex, crc, ", computed 0x",
-                 actual_crc, "); the archive is corrupt");
+            fail(member, ": CRC-32 mismatch (stored 0x", std::hex, crc, ", computed 0x", actual_crc,
+                 "); the archive is corrupt");
         }
         if (!name.ends_with(".npy")) fail(member, ": not a .npy array");
         std::string key = name.substr(0, name.size() - 4);
-        if (std::any_of(arrays.begin(), arrays.end(), [&](const auto& a) { return a.first == key; })) {
+        if (std::any_of(arrays.begin(), arrays.end(),
+                        [&](const auto& a) { return a.first == key; })) {
             fail(member, ": duplicate array name '", key, "'");
         }
         arrays.emplace_back(std::move(key), parse_npy(data, member));
