@@ -430,6 +430,18 @@ TEST_CASE("BatchIterator: drop_last, buffer reuse, misuse") {
     CHECK(batches.X().data() == buffer);  // same-size batches reuse the buffer
     CHECK_FALSE(batches.next());
 
+    // With a partial last batch too, every later epoch reuses the same buffers.
+    xtnn::BatchIterator<double> kept(data, 4, true);
+    std::vector<const double*> first_epoch;
+    for (int epoch = 0; epoch < 3; ++epoch) {
+        kept.start_epoch(rng);
+        std::vector<const double*> buffers;
+        while (kept.next()) buffers.push_back(kept.X().data());
+        CHECK(buffers.size() == 3);
+        if (epoch == 0) first_epoch = buffers;
+        CHECK(buffers == first_epoch);
+    }
+
     xtnn::BatchIterator<double> too_big(data, 32, false, true);
     CHECK(too_big.batches_per_epoch() == 0);
     too_big.start_epoch(rng);

@@ -1,7 +1,8 @@
 #pragma once
 // Mini-batches over a Dataset, reshuffled every epoch from a caller's Rng.
-// Batches are gathered into buffers owned by the iterator and reused, so after
-// the first full-size batch a training step allocates nothing here.
+// Batches are gathered into buffers owned by the iterator and reused: full
+// batches and the smaller last one each have their own, so after the first
+// epoch no step allocates (one shared buffer would be resized twice an epoch).
 #include <algorithm>
 #include <cstddef>
 #include <numeric>
@@ -54,14 +55,16 @@ public:
         const std::size_t count = std::min(batch_size_, remaining);
         if (count == 0 || (drop_last_ && count < batch_size_)) return false;
         const std::span<const std::size_t> rows(order_.data() + position_, count);
-        gather_rows(data_.X, rows, X_);
-        gather_rows(data_.y, rows, y_);
+        partial_ = count < batch_size_;
+        gather_rows(data_.X, rows, current().X);
+        gather_rows(data_.y, rows, current().y);
         position_ += count;
         return true;
     }
 
-    const Tensor<T>& X() const { return X_; }
-    const Tensor<T>& y() const { return y_; }
+    // The batch gathered by the last successful next().
+    const Tensor<T>& X() const { return current().X; }
+    const Tensor<T>& y() const { return current().y; }
 
     std::size_t batches_per_epoch() const {
         const std::size_t n = order_.size();
@@ -69,6 +72,14 @@ public:
     }
 
 private:
+    struct Buffers {
+        Tensor<T> X;
+        Tensor<T> y;
+    };
+
+    Buffers& current() { return partial_ ? last_ : full_; }
+    const Buffers& current() const { return partial_ ? last_ : full_; }
+
     const Dataset<T>& data_;
     std::size_t batch_size_;
     bool shuffle_;
@@ -76,8 +87,9 @@ private:
     std::vector<std::size_t> order_;
     std::size_t position_ = 0;
     bool started_ = false;
-    Tensor<T> X_;
-    Tensor<T> y_;
+    Buffers full_;
+    Buffers last_;
+    bool partial_ = false;  // the current batch is the smaller last one
 };
 
 }  // namespace xtnn

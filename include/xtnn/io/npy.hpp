@@ -359,8 +359,8 @@ struct NpyArray {
     template <NpyElement T>
     void copy_values(std::span<T> out) const {
         if (out.size() != size()) {
-            detail::fail(source, ": internal error: copying ", size(), " elements into ",
-                         out.size());
+            detail::fail(source, ": copy_values: the array has ", size(),
+                         " elements, the destination ", out.size());
         }
         detail::visit_element_type(dtype, [&]<class S>(std::type_identity<S>) {
             if constexpr (std::is_integral_v<T> && std::is_floating_point_v<S>) {
