@@ -7,9 +7,9 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
-#include <optional>
 #include <string>
 
 #include <xtnn/xtnn.hpp>
@@ -39,8 +39,10 @@ inline double real_bayes_accuracy(std::size_t n) {
     return it == flips.end() ? std::numeric_limits<double>::quiet_NaN() : 1.0 - it->second;
 }
 
-// The real kryptonite-n set from `dir` when it is there, else a generated one.
-inline KryptoniteSet kryptonite_set(std::size_t n, const std::string& dir, std::uint64_t generator_seed) {
+// The real kryptonite-n set from `dir` when it is there, else a generated one
+// (`generated_rows` rows; 0: 2000·n, the size of the published sets).
+inline KryptoniteSet kryptonite_set(std::size_t n, const std::string& dir, std::uint64_t generator_seed,
+                                    std::size_t generated_rows = 0) {
     namespace fs = std::filesystem;
     if (!dir.empty()) {
         const fs::path x = fs::path(dir) / ("kryptonite-" + std::to_string(n) + "-X.npy");
@@ -49,7 +51,7 @@ inline KryptoniteSet kryptonite_set(std::size_t n, const std::string& dir, std::
             return {xtnn::load_dataset_npy<float>(x, y), "real", real_bayes_accuracy(n)};
         }
     }
-    auto generated = xtnn::make_kryptonite<float>(n, {.seed = generator_seed});
+    auto generated = xtnn::make_kryptonite<float>(n, {.rows = generated_rows, .seed = generator_seed});
     return {std::move(generated.data), "generated, seed " + std::to_string(generator_seed),
             generated.bayes_accuracy};
 }
@@ -68,8 +70,8 @@ struct RunConfig {
     bool progress = true;
     std::string progress_prefix;
     std::string save_path;  // write the trained model (with its scaler) here when set
-    std::string hidden_features;  // predict these features (.npy) ...
-    std::string hidden_labels;    // ... into these labels (.npy, int64)
+    // Called after every epoch with its 1-based number (a runner's live status).
+    std::function<void(std::size_t)> on_epoch;
 };
 
 struct RunResult {
@@ -79,11 +81,25 @@ struct RunResult {
     std::size_t epochs_run = 0;
     std::size_t best_epoch = 0;
     double seconds = 0;
-    std::string stop_reason;
+    std::string stop;  // "early" (early stopping), "limit" (epoch budget ran out) or "diverged"
+    // Labels predicted for the unlabelled features passed to run(), if any.
+    xt::xtensor<std::int64_t, 1> hidden_labels;
 };
 
+// Tells RunConfig::on_epoch about every finished epoch.
+struct EpochHook {
+    const std::function<void(std::size_t)>* hook;
+
+    template <xtnn::Real T>
+    void on_epoch_end(xtnn::TrainingState<T>& state) const {
+        if (*hook) (*hook)(state.last_log().epoch);
+    }
+};
+
+// `hidden`: features without labels to predict with the trained model (nullptr: none).
 template <class Model>
-RunResult train_and_evaluate(Model& model, const RunConfig& c, const xtnn::Dataset<float>& data) {
+RunResult train_and_evaluate(Model& model, const RunConfig& c, const xtnn::Dataset<float>& data,
+                             const xtnn::Tensor<float>* hidden) {
     using namespace xtnn;
     const auto start = std::chrono::steady_clock::now();
     auto [train, val, test] = train_val_test_split(data, {0.4, 0.3, 0.3}, c.seed);
@@ -105,7 +121,8 @@ RunResult train_and_evaluate(Model& model, const RunConfig& c, const xtnn::Datas
                            .restore_at_end = true};
     StepLR halving{.step = c.halve_after_epoch, .gamma = 0.5, .once = true};
     ProgressBar progress{.prefix = c.progress_prefix, .stream = c.progress ? stderr : nullptr};
-    History history = fit(model, optimizer, BinaryCrossEntropy{}, train, val, options, stopping, halving, progress);
+    History history = fit(model, optimizer, BinaryCrossEntropy{}, train, val, options, stopping, halving, progress,
+                          EpochHook{&c.on_epoch});
 
     RunResult r;
     r.train_accuracy = evaluate(model, train, Accuracy{});
@@ -113,27 +130,35 @@ RunResult train_and_evaluate(Model& model, const RunConfig& c, const xtnn::Datas
     r.test_accuracy = evaluate(model, test, Accuracy{});
     r.epochs_run = history.size();
     r.best_epoch = stopping.best_epoch;
-    r.stop_reason = history.stop_reason;
+    r.stop = history.diverged ? "diverged" : stopping.stopped_epoch != 0 ? "early" : "limit";
     if (!c.save_path.empty()) save(model, c.save_path, scaler);
-    if (!c.hidden_features.empty()) {
-        predict_file(model, c.hidden_features, c.hidden_labels,
-                     [&](Tensor<float>& x) { scaler.transform_inplace(x); });
+    if (hidden != nullptr) {
+        Tensor<float> x = *hidden;
+        scaler.transform_inplace(x);
+        r.hidden_labels = labels_from_outputs(predict(model, x));
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
 }
 
-inline RunResult run(const RunConfig& c, const xtnn::Dataset<float>& data) {
-    const ModelOptions mo{.dropout = c.dropout};
-    if (c.model == "wdnn") {
-        auto model = make_wdnn<float>(c.n, mo);
-        return train_and_evaluate(model, c, data);
+// Builds the named model ("wdnn" or "fcnn") and returns f(model).
+template <class F>
+auto with_model(const std::string& name, std::size_t n, const ModelOptions& options, F&& f) {
+    if (name == "wdnn") {
+        auto model = make_wdnn<float>(n, options);
+        return f(model);
     }
-    if (c.model == "fcnn") {
-        auto model = make_fcnn<float>(c.n, mo);
-        return train_and_evaluate(model, c, data);
+    if (name == "fcnn") {
+        auto model = make_fcnn<float>(n, options);
+        return f(model);
     }
-    xtnn::detail::fail("unknown model '", c.model, "' (expected wdnn or fcnn)");
+    xtnn::detail::fail("unknown model '", name, "' (expected wdnn or fcnn)");
+}
+
+inline RunResult run(const RunConfig& c, const xtnn::Dataset<float>& data,
+                     const xtnn::Tensor<float>* hidden = nullptr) {
+    return with_model(c.model, c.n, {.dropout = c.dropout},
+                      [&](auto& model) { return train_and_evaluate(model, c, data, hidden); });
 }
 
 }  // namespace paper

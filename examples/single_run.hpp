@@ -42,14 +42,14 @@ inline int single_run_main(const std::string& model, int argc, char** argv) try 
     const RunResult r = run(c, set.data);
     std::printf("train accuracy      %.4f\nvalidation accuracy %.4f\ntest accuracy       %.4f\n",
                 r.train_accuracy, r.val_accuracy, r.test_accuracy);
-    std::printf("epochs run %zu (best %zu), %.1f s; target %.3f, Bayes accuracy %.3f\n", r.epochs_run,
-                r.best_epoch, r.seconds, target_accuracy(c.n), set.bayes_accuracy);
+    std::printf("epochs run %zu (best %zu, end: %s), %.1f s; target %.3f, Bayes accuracy %.3f\n", r.epochs_run,
+                r.best_epoch, r.stop.c_str(), r.seconds, target_accuracy(c.n), set.bayes_accuracy);
     if (!json.empty()) {
         const std::string text = xtnn::detail::concat(
             "{\"model\": \"", model, "\", \"n\": ", c.n, ", \"data\": \"", set.origin, "\", \"seed\": ", c.seed,
             ", \"lr\": ", c.learning_rate, ", \"train_accuracy\": ", r.train_accuracy, ", \"val_accuracy\": ",
             r.val_accuracy, ", \"test_accuracy\": ", r.test_accuracy, ", \"epochs\": ", r.epochs_run,
-            ", \"best_epoch\": ", r.best_epoch, ", \"seconds\": ", r.seconds, "}\n");
+            ", \"best_epoch\": ", r.best_epoch, ", \"stop\": \"", r.stop, "\", \"seconds\": ", r.seconds, "}\n");
         xtnn::write_file_atomically(json, text);
     }
     return 0;

@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # The main job: builds the example programs in build/ (Release) and runs the paper
-# reproduction, `reproduce_paper --quick`, or, while that program does not exist yet,
-# `wdnn --n 9`. Arguments are passed on to the program.
+# reproduction, build/examples/reproduce_paper, writing results/ (results.md, results.csv,
+# figure.png).
+#
+#   ./scripts/run.sh           quick study: n = 9 and 12, seed 42, four learning rates (minutes)
+#   ./scripts/run.sh --full    the whole study: every n, seeds 40/42/44 (see docs/reproduction.md)
+#
+# The real Kryptonite-n sets in ../shared/data/kryptonite are used when that folder exists
+# (generated data otherwise). Other arguments go to reproduce_paper and win over these
+# defaults, e.g. ./scripts/run.sh --full --out results-full --start-from-epoch 25
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-./scripts/setup.sh
-
-if [[ -f examples/reproduce_paper.cpp ]]; then
-  target=reproduce_paper; args=(--quick)
-elif [[ -f examples/wdnn.cpp ]]; then
-  target=wdnn; args=(--n 9)
-else
-  echo "run.sh: neither examples/reproduce_paper.cpp nor examples/wdnn.cpp exists yet;" >&2
-  echo "run.sh: nothing to run (the example programs are still being written)." >&2
-  exit 1
+args=(--quick)
+if [[ "${1:-}" == "--full" ]]; then
+  args=()
+  shift
 fi
+data=../shared/data/kryptonite
+if [[ -d "$data" ]]; then args+=(--data "$data"); fi
+
+./scripts/setup.sh
 
 dir=build
 if [[ -f "$dir/CMakeCache.txt" ]]; then
@@ -24,7 +29,7 @@ if [[ -f "$dir/CMakeCache.txt" ]]; then
 else
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DXTNN_BUILD_EXAMPLES=ON -DXTNN_BUILD_TESTS=OFF
 fi
-cmake --build "$dir" -j"$(nproc 2>/dev/null || echo 2)" --target "$target"
+cmake --build "$dir" -j"$(nproc 2>/dev/null || echo 2)" --target reproduce_paper
 
-echo "run.sh: build/examples/$target ${args[*]} $*"
-exec "$dir/examples/$target" "${args[@]}" "$@"
+echo "run.sh: build/examples/reproduce_paper ${args[*]} $*"
+exec "$dir/examples/reproduce_paper" "${args[@]}" "$@"

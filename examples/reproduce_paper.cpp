@@ -1,0 +1,224 @@
+// Reproduces "Wide and Deep Neural Network on Kryptonite-n" end to end: both
+// models, every n, the learning-rate study of Appendix A, three seeds, runs in
+// parallel; writes results.csv, results.md and figure.png (Figure 1).
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <xtnn/xtnn.hpp>
+
+#include "cli.hpp"
+#include "experiment.hpp"
+#include "figure.hpp"
+#include "job_pool.hpp"
+#include "progress.hpp"
+#include "results_csv.hpp"
+#include "results_markdown.hpp"
+#include "study.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace paper;
+
+const char* const usage =
+    "usage: reproduce_paper [--quick] [--data DIR] [--out results] [--jobs N] [--only fcnn|wdnn]\n"
+    "       [--n 9,12,15,18,24,30,45] [--seeds 40,42,44] [--lrs 0.005,0.001,0.0005,0.0001]\n"
+    "       [--epochs 200] [--patience 10] [--start-from-epoch 0] [--rows R] [--data-seed 42]\n"
+    "Runs the paper's protocol for FCNN and WDNN over every n, learning rate and seed, in parallel,\n"
+    "chooses each n's learning rate on validation accuracy, and writes results.csv, results.md\n"
+    "and figure.png to --out. Data: DIR/kryptonite-n-{X,y}.npy when present, otherwise generated\n"
+    "(--rows rows, default 2000·n like the real sets, generator seed --data-seed); predictions for\n"
+    "DIR/hidden-kryptonite-n-X.npy go to --out when the model was trained on the real set.\n"
+    "--quick: n = 9, 12 and seed 42 only (a few minutes); the lists above override it.\n"
+    "--start-from-epoch E: early stopping ignores the first E epochs (Keras's start_from_epoch;\n"
+    "the paper: 0).\n";
+
+template <class T>
+std::vector<T> parse_list(const std::string& text, const std::string& option) {
+    std::vector<T> values;
+    std::istringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        std::istringstream field(item);
+        T value{};
+        if (!(field >> value) || !field.eof()) xtnn::detail::fail("option ", option, ": cannot read '", item, "'");
+        values.push_back(value);
+    }
+    if (values.empty()) xtnn::detail::fail("option ", option, " needs a comma-separated list");
+    return values;
+}
+
+struct Options {
+    Study study;
+    RunConfig base;
+    std::string data_dir;
+    fs::path out;
+    std::size_t jobs = 1;
+    std::size_t rows = 0;
+    std::uint64_t data_seed = 42;
+};
+
+Options parse(int argc, char** argv) {
+    cli::Args args(argc, argv, usage);
+    Options o;
+    const bool quick = args.flag("--quick");
+    o.data_dir = args.get("--data", std::string());
+    o.out = args.get("--out", std::string("results"));
+    o.jobs = args.get<std::size_t>("--jobs", std::max(1U, std::thread::hardware_concurrency()));
+    const std::string only = args.get("--only", std::string());
+    const std::string n_list = args.get("--n", std::string(quick ? "9,12" : "9,12,15,18,24,30,45"));
+    const std::string seed_list = args.get("--seeds", std::string(quick ? "42" : "40,42,44"));
+    const std::string lr_list = args.get("--lrs", std::string("0.005,0.001,0.0005,0.0001"));
+    o.base.epochs = args.get<std::size_t>("--epochs", 200);
+    o.base.patience = args.get<std::size_t>("--patience", 10);
+    o.base.start_from_epoch = args.get<std::size_t>("--start-from-epoch", 0);
+    o.rows = args.get<std::size_t>("--rows", 0);
+    o.data_seed = args.get<std::uint64_t>("--data-seed", 42);
+    args.finish();
+
+    if (!only.empty() && only != "fcnn" && only != "wdnn") xtnn::detail::fail("--only takes fcnn or wdnn, not '", only, "'");
+    if (o.jobs == 0) xtnn::detail::fail("--jobs must be at least 1");
+    o.study.models = only.empty() ? std::vector<std::string>{"fcnn", "wdnn"} : std::vector<std::string>{only};
+    for (std::size_t n : parse_list<std::size_t>(n_list, "--n")) o.study.sets.push_back(SetInfo{n, "", 0, 0});
+    o.study.seeds = parse_list<std::uint64_t>(seed_list, "--seeds");
+    o.study.learning_rates = parse_list<double>(lr_list, "--lrs");
+    o.base.progress = false;  // runs report when they finish; epochs would interleave
+    return o;
+}
+
+struct LoadedSet {
+    KryptoniteSet set;
+    std::optional<xtnn::Tensor<float>> hidden;  // the challenge's unlabelled features, when usable
+    std::string hidden_note;
+};
+
+// The labelled set, and the hidden one when DIR has it and the labelled set is
+// real: a model fitted to generated data has other informative columns, so its
+// labels for the real hidden set would be coin flips.
+LoadedSet load(std::size_t n, const Options& o) {
+    LoadedSet s{kryptonite_set(n, o.data_dir, o.data_seed, o.rows), std::nullopt, ""};
+    const std::string name = "hidden-kryptonite-" + std::to_string(n) + "-X.npy";
+    const fs::path hidden = fs::path(o.data_dir) / name;
+    if (o.data_dir.empty() || !fs::exists(hidden)) return s;
+    if (s.set.origin != "real") {
+        s.hidden_note = name + ": no predictions (the labelled set is not available, and a model trained on "
+                               "generated data would guess)";
+        return s;
+    }
+    s.hidden = xtnn::load_npy_matrix<float>(hidden);
+    if (s.hidden->shape(1) != n) xtnn::detail::fail(hidden.string(), " has ", s.hidden->shape(1), " columns, expected ", n);
+    return s;
+}
+
+std::string label(const RunConfig& c) {
+    return c.model + " n=" + std::to_string(c.n) + " lr=" + report::number(c.learning_rate) +
+           " seed=" + std::to_string(c.seed);
+}
+
+int main_impl(int argc, char** argv) {
+    Options o = parse(argc, argv);
+    Study& study = o.study;
+    xtnn::set_blas_threads(1);  // parallel runs: one BLAS thread each, or the two thread pools fight
+    fs::create_directories(o.out);
+
+    std::vector<LoadedSet> sets;
+    for (auto& info : study.sets) {
+        sets.push_back(load(info.n, o));
+        const LoadedSet& s = sets.back();
+        info.origin = s.set.origin;
+        info.bayes_accuracy = s.set.bayes_accuracy;
+        info.rows = s.set.data.size();
+        std::printf("n=%zu: %s data, %zu rows, Bayes accuracy %.3f%s\n", info.n, info.origin.c_str(), info.rows,
+                    info.bayes_accuracy, s.hidden ? ", hidden set to label" : "");
+    }
+    study.plan(o.base);
+    auto set_index = [&](std::size_t n) {
+        std::size_t i = 0;
+        while (study.sets[i].n != n) ++i;
+        return i;
+    };
+
+    // The most expensive runs first, so the last ones to finish are short.
+    std::vector<std::string> labels;
+    std::vector<double> costs;
+    for (const auto& run : study.runs) {
+        const RunConfig& c = run.config;
+        const auto weights = with_model(c.model, c.n, {}, [](auto& m) { return xtnn::parameter_count(m); });
+        labels.push_back(label(c));
+        costs.push_back(static_cast<double>(study.sets[set_index(c.n)].rows) * static_cast<double>(weights));
+    }
+    std::vector<std::size_t> order(study.runs.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return costs[a] > costs[b]; });
+
+    StudyProgress progress(labels, costs);
+    std::size_t reported = 0;
+    std::printf("%zu runs on %zu threads; early stopping from epoch %zu, patience %zu, at most %zu epochs\n",
+                study.runs.size(), o.jobs, o.base.start_from_epoch + 1, o.base.patience, o.base.epochs);
+    std::fflush(stdout);
+    run_jobs(
+        order.size(), o.jobs,
+        [&](std::size_t k) {
+            const std::size_t i = order[k];
+            Run& run = study.runs[i];
+            run.config.on_epoch = [&progress, i](std::size_t e) { progress.epoch(i, e); };
+            progress.start(i);
+            const LoadedSet& s = sets[set_index(run.config.n)];
+            run.result = paper::run(run.config, s.set.data, s.hidden ? &*s.hidden : nullptr);
+            progress.finish(i);
+        },
+        {.done =
+             [&](std::size_t k) {
+                 const Run& run = study.runs[order[k]];
+                 const RunResult& r = run.result;
+                 std::printf("[%zu/%zu] %s: train %.4f val %.4f test %.4f, %zu epochs (best %zu, %s), %.1f s\n",
+                             ++reported, study.runs.size(), label(run.config).c_str(), r.train_accuracy,
+                             r.val_accuracy, r.test_accuracy, r.epochs_run, r.best_epoch, r.stop.c_str(), r.seconds);
+                 std::printf("%s\n", progress.summary().c_str());
+                 std::fflush(stdout);
+             },
+         .quiet =
+             [&] {
+                 std::printf("%s\n%s\n", progress.summary().c_str(), progress.running_runs().c_str());
+                 std::fflush(stdout);
+             }});
+
+    ReportInfo info;
+    info.wall_seconds = progress.elapsed();
+    info.jobs = o.jobs;
+    for (int i = 0; i < argc; ++i) info.command += (i ? " " : "") + std::string(i ? argv[i] : "reproduce_paper");
+    write_results_csv(study, o.out / "results.csv");
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+        const std::size_t n = study.sets[i].n;
+        if (!sets[i].hidden_note.empty()) info.hidden_notes.push_back(sets[i].hidden_note);
+        if (!sets[i].hidden) continue;
+        const Run& best = study.best_run(n);
+        const std::string name = "hidden-kryptonite-" + std::to_string(n) + "-y.npy";
+        xtnn::save_npy(o.out / name, best.result.hidden_labels);
+        info.hidden_notes.push_back(name + ": " + label(best.config) + " (validation accuracy " +
+                                    report::pct(best.result.val_accuracy) + " %)");
+    }
+    info.figure = write_figure(study, o.out);
+    write_results_markdown(study, info, o.out / "results.md");
+
+    std::printf("\n%s\nwrote %s: results.csv, results.md%s in %s\n", report::test_table(study).c_str(),
+                o.out.string().c_str(), info.figure ? ", figure.png" : "", format_duration(info.wall_seconds).c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    return main_impl(argc, argv);
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "reproduce_paper: %s\n", e.what());
+    return 1;
+}
