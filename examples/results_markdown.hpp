@@ -20,6 +20,7 @@ namespace paper {
 struct ReportInfo {
     std::string command;
     double wall_seconds = 0;
+    double cpu_seconds = 0;  // all threads: what an idle machine with `jobs` cores needs, times jobs
     std::size_t jobs = 1;
     bool figure = false;                    // figure.png was drawn
     std::vector<std::string> hidden_notes;  // one line per hidden-set prediction file
@@ -74,7 +75,9 @@ inline std::string protocol(const Study& s, const ReportInfo& info) {
            "reported at that choice (the learning-rate study and the main results are the same runs).\n\n"
            "Wall time: " + format_duration(info.wall_seconds) + " for " + std::to_string(s.runs.size()) +
            " runs on " + std::to_string(info.jobs) + " threads (" + format_duration(run_seconds) +
-           " of run time).\nCommand: `" + info.command + "`\n";
+           " of run time, " + format_duration(info.cpu_seconds) +
+           " of CPU time; a machine shared with other work shows more wall time than CPU time / threads).\n"
+           "Command: `" + info.command + "`\n";
 }
 
 inline std::string test_table(const Study& s) {
