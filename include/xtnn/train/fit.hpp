@@ -78,19 +78,34 @@ double evaluate_into(Model& model, Trainer<Model, Optimizer, Loss>& trainer, con
     return loss_sum / static_cast<double>(data.size());
 }
 
+// How fit's loop talks to the other processes of a data-parallel run
+// (distributed/data_parallel.hpp); training in one process talks to no one.
+struct LocalTraining {
+    std::uint64_t process() const { return 0; }
+    template <Real T>
+    void share_initial_weights(std::span<T>) const {}
+    // Turns the local batch gradient into the global one; returns the global batch loss.
+    template <Real T>
+    double synchronize_step(std::span<T>, double loss, std::size_t) const { return loss; }
+    double sum(double value) const { return value; }
+    std::size_t common_steps(std::size_t local_steps) const { return local_steps; }
+    template <Real T>
+    const Tensor<T>& all_rows(const Tensor<T>& local, Tensor<T>&) const { return local; }
+};
+
 }  // namespace detail
 
-// Trains `model` on `train`, validating on `validation` after every epoch
-// (pass an empty Dataset to skip validation). Callbacks are any objects with
-// the hooks listed in training_state.hpp (EarlyStopping, StepLR, ProgressBar, ...).
-template <Parametric Model, class Optimizer, class Loss, class... Callbacks>
-History fit(Model& model, Optimizer& optimizer, const Loss& loss, const Dataset<value_type_t<Model>>& train,
-            const Dataset<value_type_t<Model>>& validation, const FitOptions& options,
-            Callbacks&&... callbacks) {
+namespace detail {
+
+// fit's loop, for one process or (with a data-parallel strategy) many.
+template <class Strategy, Parametric Model, class Optimizer, class Loss, class... Callbacks>
+History fit_with(const Strategy& strategy, Model& model, Optimizer& optimizer, const Loss& loss,
+                 const Dataset<value_type_t<Model>>& train, const Dataset<value_type_t<Model>>& validation,
+                 const FitOptions& options, Callbacks&... callbacks) {
     using T = value_type_t<Model>;
     using Clock = std::chrono::steady_clock;
-    if (options.batch_size == 0) detail::fail("fit: batch_size must be >= 1");
-    if (options.eval_batch_size == 0) detail::fail("fit: eval_batch_size must be >= 1");
+    if (options.batch_size == 0) detail::fail("fit: batch_size must be >= 1, got 0");
+    if (options.eval_batch_size == 0) detail::fail("fit: eval_batch_size must be >= 1, got 0");
     detail::check_dataset_fits_model(model, train, "fit: the training set");
     check_finite(train.X, "fit: training features");
     const auto outputs = model.output_width(train.features()).value_or(train.outputs());
@@ -108,15 +123,17 @@ History fit(Model& model, Optimizer& optimizer, const Loss& loss, const Dataset<
     }
 
     init_missing_parameters(model, derive_seed(options.seed, 0));
-    reseed_if_random(model, derive_seed(options.seed, 1));
-    Rng shuffle_rng(derive_seed(options.seed, 2));
+    strategy.share_initial_weights(parameters(model).all_values);
+    // Each process draws its own dropout masks and shuffles its own rows.
+    reseed_if_random(model, derive_seed(derive_seed(options.seed, 1), strategy.process()));
+    Rng shuffle_rng(derive_seed(derive_seed(options.seed, 2), strategy.process()));
 
     Trainer<Model, Optimizer, Loss> trainer(model, optimizer, loss);
     BatchIterator<T> batches(train, options.batch_size, options.shuffle);
     History history;
     TrainingState<T> state;
     state.epochs = options.epochs;
-    state.batches_per_epoch = batches.batches_per_epoch();
+    state.batches_per_epoch = strategy.common_steps(batches.batches_per_epoch());
     state.learning_rate = state.initial_learning_rate = optimizer.learning_rate();
     state.history = &history;
     state.weights = parameters(model).all_values;
@@ -124,7 +141,8 @@ History fit(Model& model, Optimizer& optimizer, const Loss& loss, const Dataset<
     auto each_callback = [&](auto&& hook) { (hook(callbacks), ...); };
     each_callback([&](auto& c) { detail::on_train_begin(c, state); });
 
-    Tensor<T> eval_batch, eval_y, predictions;
+    Tensor<T> eval_batch, eval_y, predictions, all_predictions, all_validation_y;
+    const Tensor<T>& validation_y = strategy.all_rows(validation.y, all_validation_y);
     constexpr bool classification = detail::is_classification_loss<Loss>;
     for (std::size_t epoch = 0; epoch < options.epochs && !state.stop; ++epoch) {
         const auto start = Clock::now();
@@ -135,8 +153,11 @@ History fit(Model& model, Optimizer& optimizer, const Loss& loss, const Dataset<
         double loss_sum = 0, correct = 0;
         std::size_t seen = 0;
         batches.start_epoch(shuffle_rng);
-        for (state.batch = 0; batches.next() && !state.stop; ++state.batch) {
-            const double batch_loss = trainer.step(batches.X(), batches.y());
+        for (state.batch = 0; state.batch < state.batches_per_epoch && batches.next() && !state.stop;
+             ++state.batch) {
+            double batch_loss = trainer.compute_gradients(batches.X(), batches.y());
+            batch_loss = strategy.synchronize_step(trainer.gradients(), batch_loss, batches.X().shape(0));
+            trainer.apply_update();
             const auto rows = static_cast<double>(batches.X().shape(0));
             loss_sum += batch_loss * rows;
             if constexpr (classification) correct += Accuracy{}(trainer.predictions(), batches.y()) * rows;
@@ -144,24 +165,28 @@ History fit(Model& model, Optimizer& optimizer, const Loss& loss, const Dataset<
             each_callback([&](auto& c) { detail::on_batch_end(c, state, batch_loss); });
         }
 
+        const double rows_seen = std::max(strategy.sum(static_cast<double>(seen)), 1.0);
         EpochLog log;
         log.epoch = epoch + 1;
-        log.loss = loss_sum / static_cast<double>(std::max<std::size_t>(seen, 1));
-        if constexpr (classification) log.metrics["accuracy"] = correct / static_cast<double>(seen);
+        log.loss = strategy.sum(loss_sum) / rows_seen;
+        if constexpr (classification) log.metrics["accuracy"] = strategy.sum(correct) / rows_seen;
         log.learning_rate = state.learning_rate;
         if (validating) {
-            log.val_loss = detail::evaluate_into(model, trainer, validation, options.eval_batch_size, eval_batch,
-                                                 eval_y, predictions);
+            const double local_loss = evaluate_into(model, trainer, validation, options.eval_batch_size,
+                                                    eval_batch, eval_y, predictions);
+            const auto count = static_cast<double>(validation.size());
+            log.val_loss = strategy.sum(local_loss * count) / strategy.sum(count);
             if (trainer.regularized()) log.val_loss += regularization_penalty(model);
-            if constexpr (classification) log.metrics["val_accuracy"] = Accuracy{}(predictions, validation.y);
+            const Tensor<T>& pred = strategy.all_rows(predictions, all_predictions);
+            if constexpr (classification) log.metrics["val_accuracy"] = Accuracy{}(pred, validation_y);
             for (const auto& name : options.metrics) {
-                log.metrics["val_" + name] = detail::named_metric(name, predictions, validation.y);
+                log.metrics["val_" + name] = named_metric(name, pred, validation_y);
             }
         }
         log.seconds = std::chrono::duration<double>(Clock::now() - start).count();
         if (!std::isfinite(log.loss) && !history.diverged) {
             history.diverged = true;
-            state.request_stop(detail::concat("training diverged: the loss became ", log.loss, " in epoch ",
+            state.request_stop(concat("training diverged: the loss became ", log.loss, " in epoch ",
                                               epoch + 1));
         }
         history.epochs.push_back(std::move(log));
@@ -169,6 +194,19 @@ History fit(Model& model, Optimizer& optimizer, const Loss& loss, const Dataset<
     }
     each_callback([&](auto& c) { detail::on_train_end(c, state); });
     return history;
+}
+
+}  // namespace detail
+
+// Trains `model` on `train`, validating on `validation` after every epoch
+// (pass an empty Dataset to skip validation). Callbacks are any objects with
+// the hooks listed in training_state.hpp (EarlyStopping, StepLR, ProgressBar, ...).
+template <Parametric Model, class Optimizer, class Loss, class... Callbacks>
+History fit(Model& model, Optimizer& optimizer, const Loss& loss, const Dataset<value_type_t<Model>>& train,
+            const Dataset<value_type_t<Model>>& validation, const FitOptions& options,
+            Callbacks&&... callbacks) {
+    return detail::fit_with(detail::LocalTraining{}, model, optimizer, loss, train, validation, options,
+                            callbacks...);
 }
 
 // fit without a validation set.
@@ -184,7 +222,7 @@ template <Parametric Model>
 Tensor<value_type_t<Model>> predict(Model& model, const Tensor<value_type_t<Model>>& x,
                                     std::size_t batch_size = 1024) {
     using T = value_type_t<Model>;
-    if (batch_size == 0) detail::fail("predict: batch_size must be >= 1");
+    if (batch_size == 0) detail::fail("predict: batch_size must be >= 1, got 0");
     if (const auto in = model.input_width(); in && *in != x.shape(1)) {
         detail::fail("predict: the input has ", x.shape(1), " features, but the model expects ", *in);
     }

@@ -79,6 +79,14 @@ public:
     // One optimizer step on a batch; returns the batch loss including the
     // regularization penalty (Keras reports it the same way).
     double step(const Tensor<T>& x, const Tensor<T>& y) {
+        const double loss_value = compute_gradients(x, y);
+        apply_update();
+        return loss_value;
+    }
+
+    // The two halves of step, for callers that act on the gradients in between
+    // (data-parallel training averages them across processes).
+    double compute_gradients(const Tensor<T>& x, const Tensor<T>& y) {
         std::fill(params_.grads.begin(), params_.grads.end(), T(0));
         const Tensor<T>& pred = model_.forward(x, Mode::train);
         double loss_value = 0;
@@ -97,10 +105,14 @@ public:
             loss_value += regularization_penalty(model_);
             add_regularization_gradients(model_);
         }
-        optimizer_.step(params_.values, std::span<const T>(params_.grads));
         predictions_ = &pred;
         return loss_value;
     }
+
+    void apply_update() { optimizer_.step(params_.values, std::span<const T>(params_.grads)); }
+
+    // The model's gradients (one contiguous buffer), valid after compute_gradients.
+    std::span<T> gradients() { return params_.grads; }
 
     // The model's output for the last batch (valid until the next forward).
     const Tensor<T>& predictions() const { return *predictions_; }
