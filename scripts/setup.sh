@@ -8,8 +8,13 @@ packages=(
   libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev
   libopenblas-dev doctest-dev libbenchmark-dev
   gnuplot-nox
+  libopenmpi-dev openmpi-bin
 )
 if [[ "${XTNN_SETUP_EXTRAS:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi
+# scripts/bench.sh: the other BLAS backends it compares, and PyTorch for the side-by-side run.
+if [[ "${XTNN_SETUP_EXTRAS:-}" == *bench* ]]; then
+  packages+=(libopenblas0-openmp libopenblas0-serial libblis4-pthread libatlas3-base python3-torch)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,5 @@
+#pragma once
+// Data-parallel training and helpers over MPI (optional: link xtnn::mpi).
+#include "distributed/communicator.hpp"
+#include "distributed/data_parallel.hpp"
+#include "distributed/shard.hpp"
