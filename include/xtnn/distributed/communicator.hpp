@@ -2,6 +2,9 @@
 // Communicator: the few MPI collectives xtnn needs, typed for float/double,
 // with errors that name the call. Only <xtnn/distributed.hpp> includes MPI;
 // the rest of the library never depends on it.
+// The C API only: Open MPI's deprecated C++ bindings do not build warning-free.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
 #include <cstddef>
