@@ -48,20 +48,23 @@ inline std::string script(const Study& s) {
     const double pad = std::max(1.5, 0.08 * (hi - lo));
     // The two models sit a little left and right of each n, so their bars do not overlap.
     const std::string shift = std::to_string(0.012 * (hi - lo + 2 * pad));
-    std::string plot = "plot 'figure.dat' using 1:2 with linespoints dt 2 lw 1.5 lc rgb 'black' pt 1 title 'target', \\\n"
-                       "     '' using 1:3 with lines dt 3 lw 2 lc rgb '#2ca02c' title 'Bayes accuracy', \\\n"
-                       "     50 with lines lw 1 lc rgb 'gray50' title 'chance'";
+    std::string plot =
+        "plot 'figure.dat' using 1:2 with linespoints dt 2 lw 1.5 lc rgb 'black' pt 1 title 'target', \\\n"
+        "     '' using 1:3 with lines dt 3 lw 2 lc rgb '#2ca02c' title 'Bayes accuracy', \\\n"
+        "     50 with lines lw 1 lc rgb 'gray50' title 'chance'";
     for (const auto& model : s.models) {
         const bool wdnn = model == "wdnn";
-        plot += ", \\\n     'figure.dat' using ($1" + std::string(wdnn ? "+" : "-") + shift + "):" + (wdnn ? "7:8:9" : "4:5:6") +
-                " with yerrorlines lw 2 pt " + (wdnn ? "7 lc rgb '#1f77b4' title 'WDNN'" : "5 lc rgb '#d62728' title 'FCNN'");
+        plot += ", \\\n     'figure.dat' using ($1" + std::string(wdnn ? "+" : "-") + shift + "):" +
+                (wdnn ? "7:8:9" : "4:5:6") + " with yerrorlines lw 2 pt " +
+                (wdnn ? "7 lc rgb '#1f77b4' title 'WDNN'" : "5 lc rgb '#d62728' title 'FCNN'");
     }
     char range[96];
     std::snprintf(range, sizeof range, "set xrange [%g:%g]\n", lo - pad, hi + pad);
     return "# The paper's Figure 1 from this study (data: figure.dat). Redraw: gnuplot figure.gp\n"
            "set terminal pngcairo size 900,560 font ',11'\n"
            "set output 'figure.png'\n"
-           "set title 'Kryptonite-n: test accuracy at the learning rate chosen on validation (bars: min–max over seeds)'\n"
+           "set title 'Kryptonite-n: test accuracy at the learning rate chosen on validation "
+           "(bars: min–max over seeds)'\n"
            "set xlabel 'n'\nset ylabel 'test accuracy (%)'\n"
            "set xtics (" + xtics + ")\n" + range +
            "set yrange [*:100]\nset grid ytics\nset key right top at graph 0.98, 0.88 opaque box\n" + plot + "\n";

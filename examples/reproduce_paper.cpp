@@ -85,7 +85,9 @@ Options parse(int argc, char** argv) {
     o.data_seed = args.get<std::uint64_t>("--data-seed", 42);
     args.finish();
 
-    if (!only.empty() && only != "fcnn" && only != "wdnn") xtnn::detail::fail("--only takes fcnn or wdnn, not '", only, "'");
+    if (!only.empty() && only != "fcnn" && only != "wdnn") {
+        xtnn::detail::fail("--only takes fcnn or wdnn, not '", only, "'");
+    }
     if (o.jobs == 0) xtnn::detail::fail("--jobs must be at least 1");
     o.study.models = only.empty() ? std::vector<std::string>{"fcnn", "wdnn"} : std::vector<std::string>{only};
     for (std::size_t n : parse_list<std::size_t>(n_list, "--n")) o.study.sets.push_back(SetInfo{n, "", 0, 0});
@@ -115,7 +117,9 @@ LoadedSet load(std::size_t n, const Options& o) {
         return s;
     }
     s.hidden = xtnn::load_npy_matrix<float>(hidden);
-    if (s.hidden->shape(1) != n) xtnn::detail::fail(hidden.string(), " has ", s.hidden->shape(1), " columns, expected ", n);
+    if (s.hidden->shape(1) != n) {
+        xtnn::detail::fail(hidden.string(), " has ", s.hidden->shape(1), " columns, expected ", n);
+    }
     return s;
 }
 

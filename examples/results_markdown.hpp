@@ -63,9 +63,10 @@ inline std::string protocol(const Study& s, const ReportInfo& info) {
     double run_seconds = 0;
     for (const auto& run : s.runs) run_seconds += run.result.seconds;
     return "Protocol: seeded 40/30/30 split, StandardScaler fitted on the training split, Adam, batch " +
-           std::to_string(c.batch_size) + ", dropout " + number(c.dropout) + ", learning rate halved once after epoch " +
-           std::to_string(c.halve_after_epoch) + ", early stopping on validation loss with patience " +
-           std::to_string(c.patience) + " and the best weights restored, at most " + std::to_string(c.epochs) +
+           std::to_string(c.batch_size) + ", dropout " + number(c.dropout) +
+           ", learning rate halved once after epoch " + std::to_string(c.halve_after_epoch) +
+           ", early stopping on validation loss with patience " + std::to_string(c.patience) +
+           " and the best weights restored, at most " + std::to_string(c.epochs) +
            " epochs.\nEarly stopping monitored from epoch " + std::to_string(c.start_from_epoch + 1) +
            (c.start_from_epoch == 0 ? " (the paper's setting)" : " (`--start-from-epoch " +
                                                                      std::to_string(c.start_from_epoch) +
