@@ -106,6 +106,19 @@ void add_regularization_gradients(M& model) {
     });
 }
 
+// Both of the above in one pass over the kernels: adds every regularizer's
+// gradient and returns the total penalty (what a training step needs).
+template <Parametric M>
+double add_regularization(M& model) {
+    double total = 0.0;
+    model.visit_parameters([&](Param<value_type_t<M>>& p) {
+        if (p.trainable() && is_active(p.regularizer())) {
+            total += add_penalty_gradient_and_value<value_type_t<M>>(p.regularizer(), p.values(), p.grads());
+        }
+    });
+    return total;
+}
+
 template <Parametric M>
 std::vector<std::string> parameter_names(M& model) {
     std::vector<std::string> names;

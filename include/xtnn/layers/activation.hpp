@@ -1,11 +1,13 @@
 #pragma once
 // Activation<Op>: an elementwise function as a module, for float and double.
 // Op supplies apply(x) and derivative(x, y) (input and output both offered, so
-// ReLU can use x and Sigmoid/Tanh can reuse y) and a name.
+// ReLU can use x and Sigmoid/Tanh can reuse y) and a name; both functions are
+// generic, called on xsimd batches and on scalars (detail::elementwise).
 #include <cstddef>
 #include <string>
 #include <utility>
 
+#include "../elementwise.hpp"
 #include "../error.hpp"
 #include "../module.hpp"
 #include "../tensor.hpp"
@@ -32,10 +34,8 @@ public:
         auto& b = buffers_.template get<T>();
         b.input = &x;
         ensure_shape(b.output, x.shape(0), x.shape(1));
-        const T* in = x.data();
-        T* out = b.output.data();
-        const std::size_t n = x.size();
-        for (std::size_t i = 0; i < n; ++i) out[i] = op_.apply(in[i]);
+        detail::elementwise(
+            x.size(), [this](auto in, auto& out) { out = op_.apply(in); }, x.data(), b.output.data());
         return b.output;
     }
 
@@ -46,12 +46,9 @@ public:
         check_same_shape(grad_out, b.output, [this] { return describe(); });
         if (std::exchange(bypass_next_backward_, false)) return grad_out;
         ensure_shape(b.grad_input, grad_out.shape(0), grad_out.shape(1));
-        const T* x = b.input->data();
-        const T* y = b.output.data();
-        const T* g = grad_out.data();
-        T* gi = b.grad_input.data();
-        const std::size_t n = grad_out.size();
-        for (std::size_t i = 0; i < n; ++i) gi[i] = g[i] * op_.derivative(x[i], y[i]);
+        detail::elementwise(
+            grad_out.size(), [this](auto x, auto y, auto g, auto& gi) { gi = g * op_.derivative(x, y); },
+            b.input->data(), b.output.data(), grad_out.data(), b.grad_input.data());
         return b.grad_input;
     }
 

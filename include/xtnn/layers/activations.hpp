@@ -4,53 +4,65 @@
 #include <numbers>
 #include <string>
 
+#include "../elementwise.hpp"
 #include "../error.hpp"
 #include "activation.hpp"
 
 namespace xtnn {
 namespace ops {
 
+// Each op is generic over its argument: a scalar or an xsimd batch (see
+// elementwise.hpp), so Activation runs it vectorized and branch-free.
 struct ReLU {
-    template <class T> T apply(T x) const { return x > T(0) ? x : T(0); }
-    template <class T> T derivative(T x, T) const { return x > T(0) ? T(1) : T(0); }
+    template <class V> V apply(V x) const { return detail::select(x > V(0), x, V(0)); }
+    template <class V> V derivative(V x, V) const { return detail::select(x > V(0), V(1), V(0)); }
     std::string describe() const { return "ReLU"; }
 };
 
 struct LeakyReLU {
     double alpha = 0.01;
-    template <class T> T apply(T x) const { return x > T(0) ? x : static_cast<T>(alpha) * x; }
-    template <class T> T derivative(T x, T) const { return x > T(0) ? T(1) : static_cast<T>(alpha); }
+    template <class V> V apply(V x) const { return detail::select(x > V(0), x, V(alpha) * x); }
+    template <class V> V derivative(V x, V) const { return detail::select(x > V(0), V(1), V(alpha)); }
     std::string describe() const { return detail::concat("LeakyReLU(", alpha, ")"); }
 };
 
 struct Sigmoid {
-    // Both branches evaluate exp of a non-positive number: never overflows.
-    template <class T> T apply(T x) const {
-        if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-        const T e = std::exp(x);
-        return e / (T(1) + e);
+    // exp is only taken of a non-positive number: never overflows.
+    template <class V> V apply(V x) const {
+        using std::abs;
+        using std::exp;
+        const V e = exp(-abs(x));
+        const V one(1);
+        return detail::select(x >= V(0), one / (one + e), e / (one + e));
     }
-    template <class T> T derivative(T, T y) const { return y * (T(1) - y); }
+    template <class V> V derivative(V, V y) const { return y * (V(1) - y); }
     std::string describe() const { return "Sigmoid"; }
 };
 
 struct Tanh {
-    template <class T> T apply(T x) const { return std::tanh(x); }
-    template <class T> T derivative(T, T y) const { return T(1) - y * y; }
+    template <class V> V apply(V x) const {
+        using std::tanh;
+        return tanh(x);
+    }
+    template <class V> V derivative(V, V y) const { return V(1) - y * y; }
     std::string describe() const { return "Tanh"; }
 };
 
 // Exact GELU, x·Φ(x), as PyTorch's default (not the tanh approximation).
 struct GELU {
-    template <class T> T apply(T x) const {
-        return T(0.5) * x * (T(1) + std::erf(x * static_cast<T>(std::numbers::sqrt2 / 2)));
-    }
-    template <class T> T derivative(T x, T) const {
-        const T cdf = T(0.5) * (T(1) + std::erf(x * static_cast<T>(std::numbers::sqrt2 / 2)));
-        const T pdf = std::exp(T(-0.5) * x * x) * static_cast<T>(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
-        return cdf + x * pdf;
+    template <class V> V apply(V x) const { return x * cdf(x); }
+    template <class V> V derivative(V x, V) const {
+        using std::exp;
+        const V pdf = exp(V(-0.5) * x * x) * V(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
+        return cdf(x) + x * pdf;
     }
     std::string describe() const { return "GELU"; }
+
+private:
+    template <class V> static V cdf(V x) {
+        using std::erf;
+        return V(0.5) * (V(1) + erf(x * V(std::numbers::sqrt2 / 2)));
+    }
 };
 
 }  // namespace ops

@@ -5,13 +5,16 @@
 // old running value (0.99; PyTorch's momentum=0.1 is 0.9 here), the running
 // variance tracks the biased batch variance, epsilon defaults to 1e-3.
 // Statistics are accumulated row by row into feature-sized buffers, so every
-// inner loop is contiguous.
+// inner loop is contiguous, and every loop is an xsimd kernel (elementwise.hpp).
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "../elementwise.hpp"
 #include "../error.hpp"
 #include "../module.hpp"
 #include "../param.hpp"
@@ -54,63 +57,77 @@ public:
         const std::size_t rows = x.shape(0), f = features_;
         training_ = mode == Mode::train;
         if (training_ && rows == 0) detail::fail(describe(), ": empty batch in training");
-        ensure_shape(x_hat_, rows, f);
+        input_ = &x;
         ensure_shape(output_, rows, f);
         if (training_) batch_statistics(x);
         else running_statistics();
 
+        // Read-only buffers go in as const T*, so elementwise does not write them back.
         const T* gamma = gamma_.data();
         const T* beta = beta_.data();
+        const T* mean = mean_.data();
+        const T* inv_std = inv_std_.data();
         for (std::size_t r = 0; r < rows; ++r) {
-            const T* in = x.data() + r * f;
-            T* xh = x_hat_.data() + r * f;
-            T* out = output_.data() + r * f;
-            for (std::size_t j = 0; j < f; ++j) {
-                xh[j] = (in[j] - mean_[j]) * inv_std_[j];
-                out[j] = gamma[j] * xh[j] + beta[j];
-            }
+            detail::elementwise(
+                f,
+                [](auto in, auto mean, auto inv_std, auto g, auto b, auto& out) {
+                    out = g * ((in - mean) * inv_std) + b;
+                },
+                x.data() + r * f, mean, inv_std, gamma, beta, output_.data() + r * f);
         }
         return output_;
     }
 
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
+        if (input_ == nullptr) detail::fail(describe(), ": backward called before forward");
         check_same_shape(grad_out, output_, [this] { return describe(); });
         const std::size_t rows = grad_out.shape(0), f = features_;
         ensure_shape(grad_input_, rows, f);
         std::fill(sum_dy_.begin(), sum_dy_.end(), T(0));
         std::fill(sum_dy_xhat_.begin(), sum_dy_xhat_.end(), T(0));
+        // x̂ = (x − mean)·inv_std is recomputed from the kept input rather than
+        // stored in forward: one buffer less to write and read back.
+        const T* x = input_->data();
+        const T* mean = mean_.data();
+        const T* inv_std = inv_std_.data();
+        const T* sum_dy = sum_dy_.data();
+        const T* sum_dy_xhat = sum_dy_xhat_.data();
         for (std::size_t r = 0; r < rows; ++r) {
-            const T* dy = grad_out.data() + r * f;
-            const T* xh = x_hat_.data() + r * f;
-            for (std::size_t j = 0; j < f; ++j) {
-                sum_dy_[j] += dy[j];
-                sum_dy_xhat_[j] += dy[j] * xh[j];
-            }
+            detail::elementwise(
+                f,
+                [](auto dy, auto x, auto mean, auto inv_std, auto& sum_dy, auto& sum_dy_xhat) {
+                    sum_dy += dy;
+                    sum_dy_xhat += dy * ((x - mean) * inv_std);
+                },
+                grad_out.data() + r * f, x + r * f, mean, inv_std, sum_dy_.data(), sum_dy_xhat_.data());
         }
-        T* dgamma = gamma_.grad_data();
-        T* dbeta = beta_.grad_data();
-        for (std::size_t j = 0; j < f; ++j) {
-            dgamma[j] += sum_dy_xhat_[j];
-            dbeta[j] += sum_dy_[j];
-        }
+        detail::elementwise(
+            f,
+            [](auto sum_dy, auto sum_dy_xhat, auto& dgamma, auto& dbeta) {
+                dgamma += sum_dy_xhat;
+                dbeta += sum_dy;
+            },
+            sum_dy, sum_dy_xhat, gamma_.grad_data(), beta_.grad_data());
         const T* gamma = gamma_.data();
         if (training_) {
             // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)): the batch statistics depend on x.
             const T inv_rows = T(1) / static_cast<T>(rows);
             for (std::size_t r = 0; r < rows; ++r) {
-                const T* dy = grad_out.data() + r * f;
-                const T* xh = x_hat_.data() + r * f;
-                T* dx = grad_input_.data() + r * f;
-                for (std::size_t j = 0; j < f; ++j) {
-                    dx[j] = gamma[j] * inv_std_[j] *
-                            (dy[j] - inv_rows * (sum_dy_[j] + xh[j] * sum_dy_xhat_[j]));
-                }
+                detail::elementwise(
+                    f,
+                    [inv_rows](auto dy, auto x, auto mean, auto g, auto inv_std, auto sum_dy, auto sum_dy_xhat,
+                               auto& dx) {
+                        const auto xh = (x - mean) * inv_std;
+                        dx = g * inv_std * (dy - inv_rows * (sum_dy + xh * sum_dy_xhat));
+                    },
+                    grad_out.data() + r * f, x + r * f, mean, gamma, inv_std, sum_dy, sum_dy_xhat,
+                    grad_input_.data() + r * f);
             }
         } else {
             for (std::size_t r = 0; r < rows; ++r) {
-                const T* dy = grad_out.data() + r * f;
-                T* dx = grad_input_.data() + r * f;
-                for (std::size_t j = 0; j < f; ++j) dx[j] = gamma[j] * inv_std_[j] * dy[j];
+                detail::elementwise(
+                    f, [](auto dy, auto g, auto inv_std, auto& dx) { dx = g * inv_std * dy; },
+                    grad_out.data() + r * f, gamma, inv_std, grad_input_.data() + r * f);
             }
         }
         return grad_input_;
@@ -144,38 +161,47 @@ private:
         std::fill(mean_.begin(), mean_.end(), T(0));
         std::fill(inv_std_.begin(), inv_std_.end(), T(0));  // holds the variance until the end
         for (std::size_t r = 0; r < rows; ++r) {
-            const T* in = x.data() + r * f;
-            for (std::size_t j = 0; j < f; ++j) mean_[j] += in[j];
+            detail::elementwise(f, [](auto in, auto& mean) { mean += in; }, x.data() + r * f, mean_.data());
         }
         const T inv_rows = T(1) / static_cast<T>(rows);
-        for (std::size_t j = 0; j < f; ++j) mean_[j] *= inv_rows;
+        detail::elementwise(f, [inv_rows](auto& mean) { mean *= inv_rows; }, mean_.data());
+        const T* mean = mean_.data();
         for (std::size_t r = 0; r < rows; ++r) {
-            const T* in = x.data() + r * f;
-            for (std::size_t j = 0; j < f; ++j) {
-                const T d = in[j] - mean_[j];
-                inv_std_[j] += d * d;
-            }
+            detail::elementwise(
+                f,
+                [](auto in, auto mean, auto& var) {
+                    const auto d = in - mean;
+                    var += d * d;
+                },
+                x.data() + r * f, mean, inv_std_.data());
         }
-        T* rm = running_mean_.data();
-        T* rv = running_var_.data();
         const auto keep = static_cast<T>(momentum_);
         const auto eps = static_cast<T>(epsilon_);
-        for (std::size_t j = 0; j < f; ++j) {
-            const T var = inv_std_[j] * inv_rows;
-            rm[j] = keep * rm[j] + (T(1) - keep) * mean_[j];
-            rv[j] = keep * rv[j] + (T(1) - keep) * var;
-            inv_std_[j] = T(1) / std::sqrt(var + eps);
-        }
+        detail::elementwise(
+            f,
+            [=](auto mean, auto& rm, auto& rv, auto& inv_std) {
+                using std::sqrt;
+                using V = decltype(mean);
+                const auto var = inv_std * inv_rows;
+                rm = keep * rm + (T(1) - keep) * mean;
+                rv = keep * rv + (T(1) - keep) * var;
+                inv_std = V(1) / sqrt(var + eps);
+            },
+            mean, running_mean_.data(), running_var_.data(), inv_std_.data());
     }
 
     void running_statistics() {
-        const T* rm = running_mean_.data();
-        const T* rv = running_var_.data();
         const auto eps = static_cast<T>(epsilon_);
-        for (std::size_t j = 0; j < features_; ++j) {
-            mean_[j] = rm[j];
-            inv_std_[j] = T(1) / std::sqrt(rv[j] + eps);
-        }
+        detail::elementwise(
+            features_,
+            [eps](auto rm, auto rv, auto& mean, auto& inv_std) {
+                using std::sqrt;
+                using V = decltype(rm);
+                mean = rm;
+                inv_std = V(1) / sqrt(rv + eps);
+            },
+            std::as_const(running_mean_).data(), std::as_const(running_var_).data(), mean_.data(),
+            inv_std_.data());
     }
 
     std::size_t features_;
@@ -189,7 +215,7 @@ private:
     std::vector<T> inv_std_;
     std::vector<T> sum_dy_;
     std::vector<T> sum_dy_xhat_;
-    Tensor<T> x_hat_;
+    const Tensor<T>* input_ = nullptr;
     Tensor<T> output_;
     Tensor<T> grad_input_;
     bool training_ = true;

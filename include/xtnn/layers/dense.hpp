@@ -2,11 +2,13 @@
 // Dense<T>: y = x·W + b, with W stored in x n_out (Keras layout).
 // Forward is one gemm into the layer's own buffer; backward is two gemms with
 // transpose flags (no transposed copies) plus a row-wise bias reduction.
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
 
 #include "../blas.hpp"
+#include "../elementwise.hpp"
 #include "../error.hpp"
 #include "../initializers.hpp"
 #include "../module.hpp"
@@ -41,10 +43,7 @@ public:
         T* y = output_.data();
         const T* b = bias_.data();
         // Seed the output with the bias, then accumulate the product on top (beta = 1).
-        for (std::size_t r = 0; r < batch; ++r) {
-            T* row = y + r * out_;
-            for (std::size_t j = 0; j < out_; ++j) row[j] = b[j];
-        }
+        for (std::size_t r = 0; r < batch; ++r) std::copy_n(b, out_, y + r * out_);
         if (batch > 0) {
             gemm<T>(Transpose::no, Transpose::no, batch, out_, in_, T(1), x.data(), in_,
                     kernel_.data(), out_, T(1), y, out_);
@@ -66,10 +65,9 @@ public:
         gemm<T>(Transpose::yes, Transpose::no, in_, out_, batch, T(1), x.data(), in_,
                 grad_out.data(), out_, T(1), kernel_.grad_data(), out_);
         // db += column sums of dY, accumulated row by row so the inner loop is contiguous.
-        T* db = bias_.grad_data();
         for (std::size_t r = 0; r < batch; ++r) {
-            const T* row = grad_out.data() + r * out_;
-            for (std::size_t j = 0; j < out_; ++j) db[j] += row[j];
+            detail::elementwise(
+                out_, [](auto g, auto& db) { db += g; }, grad_out.data() + r * out_, bias_.grad_data());
         }
         if (input_grad_required_) {
             // dX = dY·Wᵀ

@@ -101,10 +101,7 @@ public:
             loss_value = loss_.value_and_gradient(pred, y, grad_);
         }
         model_.backward(grad_);
-        if (regularized_) {
-            loss_value += regularization_penalty(model_);
-            add_regularization_gradients(model_);
-        }
+        if (regularized_) loss_value += add_regularization(model_);
         predictions_ = &pred;
         return loss_value;
     }
