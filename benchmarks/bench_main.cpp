@@ -1,0 +1,34 @@
+// The main of every benchmark program: pins BLAS to XTNN_BENCH_THREADS threads
+// (default 1) and records in the output which BLAS served cblas_sgemm, its
+// kernels, the thread count and the OpenBLAS environment, so every result
+// says what produced it.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <string>
+
+#include <xtnn/blas.hpp>
+
+namespace {
+
+std::string env_or(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr ? v : fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string threads = env_or("XTNN_BENCH_THREADS", "1");
+    const bool settable = xtnn::set_blas_threads(std::stoi(threads));
+    benchmark::AddCustomContext("blas_library", xtnn::blas_library_path());
+    benchmark::AddCustomContext("blas_config", xtnn::blas_config());
+    benchmark::AddCustomContext("blas_threads", settable ? threads : threads + " (not settable: library default)");
+    benchmark::AddCustomContext("OPENBLAS_CORETYPE", env_or("OPENBLAS_CORETYPE", "(unset)"));
+    benchmark::AddCustomContext("OPENBLAS_L2_SIZE", env_or("OPENBLAS_L2_SIZE", "(unset)"));
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

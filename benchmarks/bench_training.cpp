@@ -1,0 +1,115 @@
+// Whole training steps, epochs and inference of the paper's models.
+//   step/<model>/n<n>/b<batch>/<static|dynamic>: Trainer::step (forward, fused
+//       sigmoid-BCE, backward, L2, Adam); counters: gemm_us (the step's gemms
+//       alone, timed in the same run), step/gemm (step time ÷ gemm_us) and
+//       GFLOP/s (the gemms' flops over the step time)
+//   epoch/<model>/n<n>/b64: one shuffled epoch over the Kryptonite-n training
+//       split (40 % of 2000·n rows: 7,200 at n = 9, 36,000 at n = 45)
+//   infer/<model>/n<n>/b4096: forward in eval mode; counter samples/s
+#include <chrono>
+#include <string>
+
+#include "bench_common.hpp"
+#include "bench_models.hpp"
+
+namespace {
+
+using namespace xtnn;
+
+template <class Model>
+void run_step(benchmark::State& state, Model& model, std::size_t n, std::size_t batch) {
+    init_parameters(model, 1);
+    constexpr std::size_t batches = 4;  // cycled, so the data changes from step to step
+    std::vector<Tensor<float>> xs, ys;
+    for (std::size_t i = 0; i < batches; ++i) {
+        xs.push_back(bench::random_tensor<float>(batch, n, 10 + i));
+        ys.push_back(bench::random_labels<float>(batch, 20 + i));
+    }
+    Adam<float> optimizer(1e-3);
+    const BinaryCrossEntropy loss;
+    Trainer trainer(model, optimizer, loss);
+    for (std::size_t i = 0; i < batches; ++i) trainer.step(xs[i], ys[i]);  // sizes every buffer
+
+    bench::GemmSequence<float> gemms(bench::training_gemms(model, batch, n));
+    const double gemm_seconds = gemms.median_seconds();
+
+    std::size_t i = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(trainer.step(xs[i % batches], ys[i % batches]));
+        ++i;
+    }
+    const double step_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / static_cast<double>(i);
+    state.counters["gemm_us"] = gemm_seconds * 1e6;
+    state.counters["step/gemm"] = step_seconds / gemm_seconds;
+    bench::report_gflops(state, bench::total_flops(gemms.gemms()));
+}
+
+template <class Make>
+void register_step(const std::string& model, Make make, bool dynamic) {
+    for (std::size_t n : {9, 45}) {
+        for (std::size_t batch : {64, 256, 1024}) {
+            const std::string name = "step/" + model + "/n" + std::to_string(n) + "/b" + std::to_string(batch) +
+                                     (dynamic ? "/dynamic" : "/static");
+            benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
+                auto m = make(n);
+                run_step(state, m, n, batch);
+            })->UseRealTime();
+        }
+    }
+}
+
+template <class Model>
+void run_epoch(benchmark::State& state, Model& model, std::size_t n) {
+    init_parameters(model, 1);
+    const std::size_t rows = 2000 * n * 2 / 5;
+    const auto data = make_kryptonite<float>(n, {.rows = rows, .seed = 7});
+    BatchIterator<float> batches(data.data, 64, true);
+    Adam<float> optimizer(1e-3);
+    const BinaryCrossEntropy loss;
+    Trainer trainer(model, optimizer, loss);
+    Rng rng(3);
+    for (auto _ : state) {
+        batches.start_epoch(rng);
+        while (batches.next()) benchmark::DoNotOptimize(trainer.step(batches.X(), batches.y()));
+    }
+    state.counters["rows"] = static_cast<double>(rows);
+}
+
+template <class Model>
+void run_inference(benchmark::State& state, Model& model, std::size_t n) {
+    constexpr std::size_t batch = 4096;
+    init_parameters(model, 1);
+    const Tensor<float> x = bench::random_tensor<float>(batch, n, 5);
+    for (auto _ : state) benchmark::DoNotOptimize(model.forward(x, Mode::eval).data());
+    state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
+    bench::report_gflops(state, 2.0 * batch * static_cast<double>(parameter_count(model)));
+}
+
+template <class Make>
+void register_model(const std::string& model, Make make) {
+    for (std::size_t n : {9, 45}) {
+        const std::string suffix = model + "/n" + std::to_string(n);
+        benchmark::RegisterBenchmark(("epoch/" + suffix + "/b64").c_str(), [=](benchmark::State& state) {
+            auto m = make(n);
+            run_epoch(state, m, n);
+        })->UseRealTime()->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(("infer/" + suffix + "/b4096").c_str(), [=](benchmark::State& state) {
+            auto m = make(n);
+            run_inference(state, m, n);
+        })->UseRealTime();
+    }
+}
+
+[[maybe_unused]] const bool registered = [] {
+    register_step("WDNN", [](std::size_t n) { return paper::make_wdnn<float>(n); }, false);
+    register_step("WDNN", [](std::size_t n) { return bench::make_dynamic_wdnn<float>(n); }, true);
+    register_step("FCNN", [](std::size_t n) { return paper::make_fcnn<float>(n); }, false);
+    register_step("FCNN", [](std::size_t n) { return bench::make_dynamic_fcnn<float>(n); }, true);
+    register_model("WDNN", [](std::size_t n) { return paper::make_wdnn<float>(n); });
+    register_model("FCNN", [](std::size_t n) { return paper::make_fcnn<float>(n); });
+    return true;
+}();
+
+}  // namespace

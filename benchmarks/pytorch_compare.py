@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""xtnn against PyTorch (CPU) on the paper's WDNN and FCNN, measured in one run.
+
+Runs the xtnn benchmark binary (bench_training) and the same models in PyTorch
+in alternating rounds, takes the median of each, and prints a markdown table
+with the ratio PyTorch time / xtnn time (> 1: xtnn is faster). Both sides use
+the same thread count, batch sizes, widths and training recipe:
+
+  * Dense kernels L2(1e-3) added to the loss as λ·Σw² (Keras semantics), biases free
+  * BatchNorm with Keras conventions: momentum 0.99 (torch momentum 0.01), eps 1e-3
+  * Dropout 0.3, Adam(lr 1e-3, betas 0.9/0.999, eps 1e-8)
+  * sigmoid + binary cross-entropy fused on the logits (BCEWithLogitsLoss)
+
+Usage: pytorch_compare.py --bench BUILD/benchmarks/openblas-pthread/bench_training
+                          [--threads 1] [--rounds 3] [--min-time 0.5] [--json out.json]
+Exits 0 with a message when PyTorch is not installed (Debian: apt-get install python3-torch).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+STEP_BATCHES = (64, 256, 1024)
+EPOCH_ROWS = {9: 7200, 45: 36000}  # 40 % training splits of Kryptonite-9 / -45 (2000·n rows)
+INFER_BATCH = 4096
+
+
+def build_model(torch, kind, n, dropout=0.3):
+    nn = torch.nn
+
+    def block(i, o):
+        return [nn.Linear(i, o), nn.ReLU(), nn.BatchNorm1d(o, momentum=0.01, eps=1e-3), nn.Dropout(dropout)]
+
+    if kind == "FCNN":
+        body = nn.Sequential(*block(n, 128), *block(128, 64), nn.Linear(64, 1))
+        kernels = [body[0].weight, body[4].weight]
+        return body, kernels
+
+    class WDNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wide = nn.Sequential(nn.Linear(n, 256), nn.ReLU())
+            self.deep = nn.Sequential(*block(n, 256), *block(256, 128), *block(128, 64))
+            self.head = nn.Linear(320, 1)
+
+        def forward(self, x):
+            return self.head(torch.cat([self.wide(x), self.deep(x)], dim=1))
+
+    model = WDNN()
+    kernels = [model.wide[0].weight, model.deep[0].weight, model.deep[4].weight, model.deep[8].weight]
+    return model, kernels
+
+
+class TorchSide:
+    """One model in training: step(x, y) is one optimizer step, as xtnn's Trainer::step."""
+
+    def __init__(self, torch, kind, n):
+        torch.manual_seed(1)
+        self.torch = torch
+        self.model, self.kernels = build_model(torch, kind, n)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+        self.loss = torch.nn.BCEWithLogitsLoss()
+
+    def step(self, x, y):
+        self.model.train()
+        self.opt.zero_grad(set_to_none=False)
+        logits = self.model(x)
+        loss = self.loss(logits, y) + 1e-3 * sum((w * w).sum() for w in self.kernels)
+        loss.backward()
+        self.opt.step()
+        return loss
+
+
+def timed(fn, min_time):
+    """Seconds per call of fn(), over at least min_time seconds after a warm-up."""
+    for _ in range(3):
+        fn()
+    calls, start = 0, time.perf_counter()
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time:
+            return elapsed / calls
+
+
+def torch_round(torch, min_time):
+    results = {}
+    gen = torch.Generator().manual_seed(0)
+    for kind in ("WDNN", "FCNN"):
+        for n in (9, 45):
+            side = TorchSide(torch, kind, n)
+            for batch in STEP_BATCHES:
+                xs = [torch.randn(batch, n, generator=gen) for _ in range(4)]
+                ys = [torch.randint(0, 2, (batch, 1), generator=gen).float() for _ in range(4)]
+                i = [0]
+
+                def one():
+                    side.step(xs[i[0] % 4], ys[i[0] % 4])
+                    i[0] += 1
+
+                results[f"step/{kind}/n{n}/b{batch}"] = timed(one, min_time)
+            rows = EPOCH_ROWS[n]
+            X = torch.randn(rows, n, generator=gen)
+            Y = torch.randint(0, 2, (rows, 1), generator=gen).float()
+
+            def epoch():
+                order = torch.randperm(rows, generator=gen)
+                for start in range(0, rows, 64):
+                    idx = order[start:start + 64]
+                    side.step(X.index_select(0, idx), Y.index_select(0, idx))
+
+            results[f"epoch/{kind}/n{n}/b64"] = timed(epoch, min_time)
+            x = torch.randn(INFER_BATCH, n, generator=gen)
+            side.model.eval()
+
+            def infer():
+                with torch.no_grad():
+                    torch.sigmoid(side.model(x))
+
+            results[f"infer/{kind}/n{n}/b{INFER_BATCH}"] = timed(infer, min_time)
+    return results
+
+
+def xtnn_round(binary, threads, min_time):
+    env = dict(os.environ, XTNN_BENCH_THREADS=str(threads))
+    out = subprocess.run(
+        [binary, "--benchmark_filter=^(step/.*/static|epoch/|infer/)", f"--benchmark_min_time={min_time}",
+         "--benchmark_format=json"],
+        env=env, check=True, capture_output=True, text=True).stdout
+    report = json.loads(out)
+    results = {}
+    for b in report["benchmarks"]:
+        name = b["run_name"].removesuffix("/real_time").removesuffix("/static")
+        unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        results[name] = b["real_time"] * unit
+    return results, report["context"]
+
+
+def fmt_time(seconds):
+    if seconds >= 0.1:
+        return f"{seconds:.3f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.0f} µs"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench", required=True, help="path of an xtnn bench_training binary")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--min-time", type=float, default=0.5)
+    ap.add_argument("--json", help="also write the medians here")
+    args = ap.parse_args()
+
+    try:
+        import torch
+    except ImportError:
+        print("pytorch_compare: PyTorch is not installed for", sys.executable,
+              "- skipped (Debian: apt-get install python3-torch)")
+        return 0
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(args.threads)
+
+    ours, theirs, context = {}, {}, {}
+    for _ in range(args.rounds):  # alternate, so drifting machine load hits both sides alike
+        r, context = xtnn_round(args.bench, args.threads, args.min_time)
+        for k, v in r.items():
+            ours.setdefault(k, []).append(v)
+        for k, v in torch_round(torch, args.min_time).items():
+            theirs.setdefault(k, []).append(v)
+    ours = {k: statistics.median(v) for k, v in ours.items()}
+    theirs = {k: statistics.median(v) for k, v in theirs.items()}
+
+    print(f"xtnn vs PyTorch {torch.__version__}, {args.threads} thread(s), median of {args.rounds} alternating rounds")
+    print(f"xtnn BLAS: {context.get('blas_library')} ({context.get('blas_config') or 'no build info'}); "
+          f"OPENBLAS_CORETYPE={context.get('OPENBLAS_CORETYPE')}; torch: {torch.__config__.parallel_info().splitlines()[0]}")
+    print()
+    print("| benchmark | xtnn | PyTorch | PyTorch / xtnn |")
+    print("| --- | ---: | ---: | ---: |")
+    rows = []
+    for name in sorted(theirs, key=lambda k: (k.split("/")[0] != "step", k)):
+        if name not in ours:
+            continue
+        a, b = ours[name], theirs[name]
+        if name.startswith("infer/"):
+            cells = (f"{INFER_BATCH / a / 1e6:.2f} M samples/s", f"{INFER_BATCH / b / 1e6:.2f} M samples/s")
+        else:
+            cells = (fmt_time(a), fmt_time(b))
+        print(f"| {name} | {cells[0]} | {cells[1]} | {b / a:.2f}× |")
+        rows.append({"name": name, "xtnn_s": a, "pytorch_s": b, "ratio": b / a})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"threads": args.threads, "torch": torch.__version__, "context": context, "rows": rows}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
