@@ -18,6 +18,7 @@ Exits 0 with a message when PyTorch is not installed (Debian: apt-get install py
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -75,25 +76,28 @@ class TorchSide:
 
 
 def timed(fn, min_time):
-    """Seconds per call of fn(), over at least min_time seconds after a warm-up."""
+    """(wall seconds, process CPU seconds) per call of fn(), over at least min_time
+    seconds after a warm-up. CPU time is the steadier one on a loaded machine."""
     for _ in range(3):
         fn()
-    calls, start = 0, time.perf_counter()
+    calls, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while True:
         fn()
         calls += 1
         elapsed = time.perf_counter() - start
         if elapsed >= min_time:
-            return elapsed / calls
+            return elapsed / calls, (time.process_time() - cpu_start) / calls
 
 
-def torch_round(torch, min_time):
+def torch_round(torch, min_time, wanted):
     results = {}
     gen = torch.Generator().manual_seed(0)
     for kind in ("WDNN", "FCNN"):
         for n in (9, 45):
             side = TorchSide(torch, kind, n)
             for batch in STEP_BATCHES:
+                if not wanted(f"step/{kind}/n{n}/b{batch}"):
+                    continue
                 xs = [torch.randn(batch, n, generator=gen) for _ in range(4)]
                 ys = [torch.randint(0, 2, (batch, 1), generator=gen).float() for _ in range(4)]
                 i = [0]
@@ -103,6 +107,8 @@ def torch_round(torch, min_time):
                     i[0] += 1
 
                 results[f"step/{kind}/n{n}/b{batch}"] = timed(one, min_time)
+            if not wanted(f"epoch/{kind}/n{n}/b64"):
+                continue
             rows = EPOCH_ROWS[n]
             X = torch.randn(rows, n, generator=gen)
             Y = torch.randint(0, 2, (rows, 1), generator=gen).float()
@@ -114,6 +120,8 @@ def torch_round(torch, min_time):
                     side.step(X.index_select(0, idx), Y.index_select(0, idx))
 
             results[f"epoch/{kind}/n{n}/b64"] = timed(epoch, min_time)
+            if not wanted(f"infer/{kind}/n{n}/b{INFER_BATCH}"):
+                continue
             x = torch.randn(INFER_BATCH, n, generator=gen)
             side.model.eval()
 
@@ -125,10 +133,14 @@ def torch_round(torch, min_time):
     return results
 
 
-def xtnn_round(binary, threads, min_time):
+def xtnn_round(binary, threads, min_time, wanted):
     env = dict(os.environ, XTNN_BENCH_THREADS=str(threads))
+    listed = subprocess.run([binary, "--benchmark_list_tests"], env=env, check=True, capture_output=True,
+                            text=True).stdout.split()
+    names = [n for n in listed if re.match(r"(step/.*/static|epoch/|infer/)", n)
+             and wanted(n.removesuffix("/real_time").removesuffix("/static"))]
     out = subprocess.run(
-        [binary, "--benchmark_filter=^(step/.*/static|epoch/|infer/)", f"--benchmark_min_time={min_time}",
+        [binary, "--benchmark_filter=^(" + "|".join(names) + ")$", f"--benchmark_min_time={min_time}",
          "--benchmark_format=json"],
         env=env, check=True, capture_output=True, text=True).stdout
     report = json.loads(out)
@@ -136,7 +148,7 @@ def xtnn_round(binary, threads, min_time):
     for b in report["benchmarks"]:
         name = b["run_name"].removesuffix("/real_time").removesuffix("/static")
         unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
-        results[name] = b["real_time"] * unit
+        results[name] = (b["real_time"] * unit, b["cpu_time"] * unit)
     return results, report["context"]
 
 
@@ -155,8 +167,13 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--min-time", type=float, default=0.5)
     ap.add_argument("--json", help="also write the medians here")
+    ap.add_argument("--filter", default="", help="only benchmarks whose name matches this regex, e.g. 'WDNN/n9'")
     args = ap.parse_args()
 
+    # Debian's torch runs its gemms in the system OpenBLAS, whose own thread pool
+    # torch.set_num_threads does not govern: pin it too, before torch loads it.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
     try:
         import torch
     except ImportError:
@@ -166,33 +183,45 @@ def main():
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(args.threads)
 
+    def wanted(name):
+        return re.search(args.filter, name) is not None
+
     ours, theirs, context = {}, {}, {}
     for _ in range(args.rounds):  # alternate, so drifting machine load hits both sides alike
-        r, context = xtnn_round(args.bench, args.threads, args.min_time)
+        r, context = xtnn_round(args.bench, args.threads, args.min_time, wanted)
         for k, v in r.items():
             ours.setdefault(k, []).append(v)
-        for k, v in torch_round(torch, args.min_time).items():
+        for k, v in torch_round(torch, args.min_time, wanted).items():
             theirs.setdefault(k, []).append(v)
-    ours = {k: statistics.median(v) for k, v in ours.items()}
-    theirs = {k: statistics.median(v) for k, v in theirs.items()}
+    def medians(runs):
+        return {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in runs.items()}
 
-    print(f"xtnn vs PyTorch {torch.__version__}, {args.threads} thread(s), median of {args.rounds} alternating rounds")
+    ours, theirs = medians(ours), medians(theirs)
+
+    print(f"xtnn vs PyTorch {torch.__version__}, {args.threads} thread(s), median of {args.rounds} alternating rounds; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"xtnn BLAS: {context.get('blas_library')} ({context.get('blas_config') or 'no build info'}); "
-          f"OPENBLAS_CORETYPE={context.get('OPENBLAS_CORETYPE')}; torch: {torch.__config__.parallel_info().splitlines()[0]}")
+          f"OPENBLAS_CORETYPE={context.get('OPENBLAS_CORETYPE')}; torch threads: {torch.get_num_threads()}")
     print()
-    print("| benchmark | xtnn | PyTorch | PyTorch / xtnn |")
-    print("| --- | ---: | ---: | ---: |")
+    # CPU time: the process's CPU seconds (xtnn: its main thread, which is all of it at 1 thread).
+    cpu_note = "" if args.threads == 1 else " (xtnn CPU counts only the main thread: not comparable)"
+    print(f"Ratios are PyTorch / xtnn (> 1: xtnn faster), of wall time and of CPU time{cpu_note}.")
+    print()
+    print("| benchmark | xtnn | PyTorch | ratio (wall) | xtnn CPU | PyTorch CPU | ratio (CPU) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     rows = []
-    for name in sorted(theirs, key=lambda k: (k.split("/")[0] != "step", k)):
+    for name in sorted(theirs, key=lambda k: (["step", "epoch", "infer"].index(k.split("/")[0]), k)):
         if name not in ours:
             continue
-        a, b = ours[name], theirs[name]
+        (a, a_cpu), (b, b_cpu) = ours[name], theirs[name]
         if name.startswith("infer/"):
-            cells = (f"{INFER_BATCH / a / 1e6:.2f} M samples/s", f"{INFER_BATCH / b / 1e6:.2f} M samples/s")
+            def show(t):
+                return f"{INFER_BATCH / t / 1e6:.2f} M samples/s"
         else:
-            cells = (fmt_time(a), fmt_time(b))
-        print(f"| {name} | {cells[0]} | {cells[1]} | {b / a:.2f}× |")
-        rows.append({"name": name, "xtnn_s": a, "pytorch_s": b, "ratio": b / a})
+            show = fmt_time
+        print(f"| {name} | {show(a)} | {show(b)} | {b / a:.2f}× | {show(a_cpu)} | {show(b_cpu)} | {b_cpu / a_cpu:.2f}× |")
+        rows.append({"name": name, "xtnn_s": a, "pytorch_s": b, "ratio": b / a,
+                     "xtnn_cpu_s": a_cpu, "pytorch_cpu_s": b_cpu, "ratio_cpu": b_cpu / a_cpu})
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"threads": args.threads, "torch": torch.__version__, "context": context, "rows": rows}, f, indent=1)
