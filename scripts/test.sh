@@ -25,6 +25,9 @@ done
 ./scripts/setup.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
+extra=()
+# Data elsewhere than ../shared/data/kryptonite: XTNN_KRYPTONITE_DIR=/path ./scripts/test.sh
+if [[ -n "${XTNN_KRYPTONITE_DIR:-}" ]]; then extra+=(-DXTNN_KRYPTONITE_DIR="$XTNN_KRYPTONITE_DIR"); fi
 if [[ "$sanitize" != 0 ]]; then
   dir=build-asan
   # -Og -g1, not -O1 -g: with UBSan, GCC 12 needs ~5x the CPU time for -O1 -g on
@@ -32,12 +35,12 @@ if [[ "$sanitize" != 0 ]]; then
   # file:line in sanitizer stack traces.
   cmake -S . -B "$dir" \
     -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-Og -g1" \
-    -DXTNN_SANITIZE=ON -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON -DXTNN_BUILD_EXAMPLES=OFF
+    -DXTNN_SANITIZE=ON -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON -DXTNN_BUILD_EXAMPLES=OFF "${extra[@]}"
 else
   dir=build
   cmake -S . -B "$dir" \
     -DCMAKE_BUILD_TYPE=Release -DXTNN_SANITIZE=OFF \
-    -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WITH_MPI=ON
+    -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WITH_MPI=ON "${extra[@]}"
 fi
 
 cmake --build "$dir" -j"$jobs"
