@@ -3,3 +3,4 @@
 #include "distributed/communicator.hpp"
 #include "distributed/data_parallel.hpp"
 #include "distributed/shard.hpp"
+#include "distributed/sync_batch_norm.hpp"

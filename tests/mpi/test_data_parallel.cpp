@@ -81,3 +81,31 @@ TEST_CASE("callbacks decide the same on every rank") {
     comm.broadcast(std::span<double>(root), 0);
     CHECK(max_abs_difference(mine, root) == 0.0);
 }
+
+TEST_CASE("synchronized BatchNorm makes a p-rank run match a 1-rank run with BatchNorm") {
+    dist::Communicator comm;
+    const std::size_t global_batch = 32;
+    const std::size_t local_batch = global_batch / static_cast<std::size_t>(comm.size());
+    const auto data = make_xor<double>(4, 256, 0.2, 9);
+    auto make = [] {
+        return Sequential(Dense<double>(4, 8), ReLU(), BatchNorm<double>(8, 0.9), Dense<double>(8, 1), Sigmoid());
+    };
+    FitOptions o;
+    o.epochs = 3;
+    o.seed = 2;
+    o.shuffle = false;
+
+    auto reference = make();
+    Adam<double> ref_opt(1e-2);
+    o.batch_size = global_batch;
+    fit(reference, ref_opt, BinaryCrossEntropy{}, data, o);
+
+    auto model = make();
+    dist::synchronize_batch_norm(model, comm);
+    Adam<double> opt(1e-2);
+    o.batch_size = local_batch;
+    dist::fit(comm, model, opt, BinaryCrossEntropy{}, dist::shard(data, comm.rank(), comm.size(), local_batch),
+              Dataset<double>{}, o);
+    // Includes the running mean and variance: they too come from the global batch.
+    CHECK(max_abs_difference(parameters(model).all_values, parameters(reference).all_values) < 1e-9);
+}

@@ -52,3 +52,17 @@ void reseed_children(Tuple& children, std::uint64_t seed) {
 }
 
 }  // namespace xtnn::detail
+
+namespace xtnn {
+
+// f(module) for `model` and, depth first, every module inside a static
+// container (Sequential, Parallel). Run-time containers are leaves here.
+template <class M, class F>
+void for_each_module(M& model, F&& f) {
+    f(model);
+    if constexpr (requires { model.children(); }) {
+        detail::for_each_indexed(model.children(), [&](auto& child, std::size_t) { for_each_module(child, f); });
+    }
+}
+
+}  // namespace xtnn

@@ -144,6 +144,7 @@ public:
 
     template <std::size_t I>
     auto& get() { return std::get<I>(branches_); }
+    std::tuple<Bs...>& children() { return branches_; }
 
 private:
     std::tuple<Bs...> branches_;

@@ -67,6 +67,7 @@ public:
     template <std::size_t I>
     auto& get() { return std::get<I>(children_); }
     auto& last() { return std::get<count - 1>(children_); }
+    std::tuple<Ms...>& children() { return children_; }
     static constexpr std::size_t size() { return count; }
 
 private:

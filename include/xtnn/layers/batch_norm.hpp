@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -109,6 +110,16 @@ public:
             },
             sum_dy, sum_dy_xhat, gamma_.grad_data(), beta_.grad_data());
         const T* gamma = gamma_.data();
+        if (training_ && sync_.sum) {
+            // The statistics came from every process's rows: so must these sums.
+            // Each process's gradient is later weighted by its share of the
+            // global batch, so its sums enter with that weight here.
+            const T share = static_cast<T>(rows) / global_rows_;
+            detail::elementwise(f, [share](auto& a, auto& b) { a *= share; b *= share; }, sum_dy_.data(),
+                                sum_dy_xhat_.data());
+            sync_.sum(sync_.context, std::span<T>(sum_dy_));
+            sync_.sum(sync_.context, std::span<T>(sum_dy_xhat_));
+        }
         if (training_) {
             // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)): the batch statistics depend on x.
             const T inv_rows = T(1) / static_cast<T>(rows);
@@ -150,6 +161,16 @@ public:
         f(running_var_);
     }
 
+    // Synchronized statistics for data-parallel training: `sum` adds a buffer
+    // across processes in place, so every process normalizes with the global
+    // batch's mean and variance. Unset (the default, as PyTorch DDP): each
+    // process uses its own batch.
+    struct StatisticsSync {
+        void* context = nullptr;
+        void (*sum)(void* context, std::span<T> values) = nullptr;
+    };
+    void synchronize_statistics(StatisticsSync sync) { sync_ = sync; }
+
     Param<T>& gamma() { return gamma_; }
     Param<T>& beta() { return beta_; }
     Param<T>& running_mean() { return running_mean_; }
@@ -163,7 +184,12 @@ private:
         for (std::size_t r = 0; r < rows; ++r) {
             detail::elementwise(f, [](auto in, auto& mean) { mean += in; }, x.data() + r * f, mean_.data());
         }
-        const T inv_rows = T(1) / static_cast<T>(rows);
+        global_rows_ = static_cast<T>(rows);
+        if (sync_.sum) {
+            sync_.sum(sync_.context, std::span<T>(mean_));
+            sync_.sum(sync_.context, std::span<T>(&global_rows_, 1));
+        }
+        const T inv_rows = T(1) / global_rows_;
         detail::elementwise(f, [inv_rows](auto& mean) { mean *= inv_rows; }, mean_.data());
         const T* mean = mean_.data();
         for (std::size_t r = 0; r < rows; ++r) {
@@ -175,6 +201,7 @@ private:
                 },
                 x.data() + r * f, mean, inv_std_.data());
         }
+        if (sync_.sum) sync_.sum(sync_.context, std::span<T>(inv_std_));
         const auto keep = static_cast<T>(momentum_);
         const auto eps = static_cast<T>(epsilon_);
         detail::elementwise(
@@ -215,6 +242,8 @@ private:
     std::vector<T> inv_std_;
     std::vector<T> sum_dy_;
     std::vector<T> sum_dy_xhat_;
+    StatisticsSync sync_{};
+    T global_rows_ = 0;  // rows behind the last batch statistics, over all processes
     const Tensor<T>* input_ = nullptr;
     Tensor<T> output_;
     Tensor<T> grad_input_;
