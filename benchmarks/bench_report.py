@@ -4,7 +4,12 @@ table (rows: benchmarks; columns: backend x threads; cells: GFLOP/s for raw
 gemms, time otherwise) and a PNG plot drawn by gnuplot.
 
 Usage: bench_report.py RESULTS_DIR   (reads RESULTS_DIR/<backend>/<threads>t/<program>.json,
-                                      writes RESULTS_DIR/table.md and RESULTS_DIR/bench.png)
+                                      writes RESULTS_DIR/table.md, table-cpu.md and bench.png)
+
+table-cpu.md repeats the 1-thread columns with CPU time instead of real time
+(GFLOP/s rescaled to it): on a shared, loaded machine a single-threaded
+process's CPU time moves far less than its wall time. (At 2 threads Google
+Benchmark's CPU time covers only the main thread, so those columns are left out.)
 """
 import json
 import pathlib
@@ -16,11 +21,13 @@ import sys
 BACKEND_ORDER = ["openblas-pthread", "openblas-openmp", "openblas-serial", "blis", "atlas", "reference"]
 
 
-def load(results):
-    """{(column, benchmark): (seconds, gflops or None)} and the list of columns, with contexts."""
+def load(results, cpu=False):
+    """{(column, benchmark): (seconds, gflops or None, step/gemm or None)}, the columns, their contexts."""
     cells, columns, contexts = {}, [], {}
     for path in sorted(results.glob("*/*t/*.json")):
         backend, threads = path.parent.parent.name, path.parent.name
+        if cpu and threads != "1t":
+            continue
         column = f"{backend} {threads}"
         report = json.loads(path.read_text())
         contexts[column] = report["context"]
@@ -31,7 +38,11 @@ def load(results):
                 continue
             name = b["run_name"].removesuffix("/real_time")
             unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
-            cells[(column, name)] = (b["real_time"] * unit, b.get("GFLOP"), b.get("step/gemm"))
+            seconds = (b["cpu_time"] if cpu else b["real_time"]) * unit
+            gflops = b.get("GFLOP")
+            if cpu and gflops:
+                gflops *= b["real_time"] / b["cpu_time"]
+            cells[(column, name)] = (seconds, gflops, None if cpu else b.get("step/gemm"))
 
     def order(column):
         backend, threads = column.rsplit(" ", 1)
@@ -67,8 +78,18 @@ def table(cells, columns):
     return "\n".join(lines)
 
 
+def nominal_peak_gflops():
+    """One core's FP32 peak at the nominal clock: 2 FMA pipes x 8 lanes x 2 flops (AVX2), or None."""
+    try:
+        mhz = float(next(l for l in open("/proc/cpuinfo") if l.startswith("cpu MHz")).split(":")[1])
+    except (OSError, StopIteration, ValueError):
+        return None
+    return 32 * mhz / 1e3
+
+
 def plot(cells, columns, out):
-    """Left: sgemm GFLOP/s on squares per backend (1 thread); right: WDNN n=9 step time per batch."""
+    """Left: sgemm GFLOP/s on squares per backend (1 thread) under the core's peak;
+    right: WDNN n=9 step time per batch. Pass CPU-time cells on a loaded machine."""
     if shutil.which("gnuplot") is None:
         print("bench_report: gnuplot not found, no plot", file=sys.stderr)
         return
@@ -88,6 +109,10 @@ def plot(cells, columns, out):
             f.write("\n\n")
     k = len(ones)
     left = ", ".join(f'"{data}" index {i} using 1:2 with linespoints title "{c}"' for i, c in enumerate(ones))
+    peak = nominal_peak_gflops()
+    if peak:
+        left += f', {peak:.1f} with lines dashtype 2 lc "black" title "FP32 FMA peak, 1 core at nominal clock"'
+    left_title = "sgemm on n x n x n squares, 1 thread (CPU time)"
     right = ", ".join(f'"{data}" index {k + i} using 1:2 with linespoints title "{c}"' for i, c in enumerate(ones))
     script = f"""
 set terminal pngcairo size 1400,550 font "sans,10"
@@ -95,12 +120,12 @@ set output "{out}"
 set multiplot layout 1,2
 set logscale x 2
 set grid
-set key top left
-set title "sgemm on n x n x n squares, 1 thread"
+set key bottom right
+set title "{left_title}"
 set xlabel "n"
 set ylabel "GFLOP/s"
 plot {left}
-set title "WDNN n=9 training step (Trainer::step), 1 thread"
+set title "WDNN n=9 training step (Trainer::step), 1 thread (CPU time)"
 set xlabel "batch"
 set ylabel "ms per step"
 set logscale y
@@ -123,11 +148,14 @@ def main():
         ctx = contexts[c]
         lines.append(f"* {c}: {ctx.get('blas_library')} {ctx.get('blas_config', '')} "
                      f"(threads {ctx.get('blas_threads')}, OPENBLAS_CORETYPE={ctx.get('OPENBLAS_CORETYPE')}, "
-                     f"OPENBLAS_L2_SIZE={ctx.get('OPENBLAS_L2_SIZE')})")
+                     f"OPENBLAS_L2_SIZE={ctx.get('OPENBLAS_L2_SIZE')}, load {ctx.get('load_avg', '?')})")
     text = "\n".join(lines) + "\n"
     (results / "table.md").write_text(text)
     print(text)
-    plot(cells, columns, results / "bench.png")
+    cpu_cells, cpu_columns, _ = load(results, cpu=True)
+    (results / "table-cpu.md").write_text(
+        "1 thread, CPU time instead of real time (GFLOP/s rescaled to it).\n\n" + table(cpu_cells, cpu_columns) + "\n")
+    plot(cpu_cells, cpu_columns, results / "bench.png")
     return 0
 
 

@@ -6,8 +6,8 @@
 #
 #   ./scripts/bench.sh                   everything (about 20 minutes on 2 cores)
 #   ./scripts/bench.sh --quick           fewer repetitions, shorter runs
-#   ./scripts/bench.sh --coretype-unset  also rerun the OpenBLAS backends with
-#                                        OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
+#   ./scripts/bench.sh --coretype-unset  also rerun the default backend (openblas-pthread)
+#                                        with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
 #   ./scripts/bench.sh --filter REGEX    only benchmarks matching REGEX (Google Benchmark filter)
 #   ./scripts/bench.sh --no-pytorch      skip the PyTorch comparison
 #
@@ -64,7 +64,7 @@ for threads in 1 2; do
     backend="$(basename "$bin_dir")"
     [[ "$backend" == CMakeFiles ]] && continue
     run_backend "$bin_dir" "$backend" "$threads"
-    if ((coretype_unset)) && [[ "$backend" == openblas-* ]]; then
+    if ((coretype_unset)) && [[ "$backend" == openblas-pthread ]]; then
       run_backend "$bin_dir" "$backend (coretype unset)" "$threads" -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
     fi
   done
