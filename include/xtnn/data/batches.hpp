@@ -35,7 +35,7 @@ public:
           shuffle_(shuffle),
           drop_last_(drop_last),
           order_(data.size()) {
-        if (batch_size == 0) detail::fail("BatchIterator: batch_size must be at least 1");
+        if (batch_size == 0) detail::fail("BatchIterator: batch_size must be at least 1, got 0");
     }
     BatchIterator(Dataset<T>&&, std::size_t, bool, bool = false) = delete;  // would dangle
 

@@ -75,6 +75,14 @@ inline std::filesystem::path create_temporary_beside(const std::filesystem::path
 }  // namespace detail
 
 inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+    // The rename would replace a device or pipe by a regular file (for root
+    // even /dev/null); a directory in the way makes the rename itself fail.
+    struct stat existing {};
+    if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode) &&
+        !S_ISDIR(existing.st_mode)) {
+        detail::fail("cannot write '", path.string(),
+                     "': it is a device, pipe or socket, not a regular file (it is never replaced)");
+    }
     int raw_fd = -1;
     const std::filesystem::path temporary = detail::create_temporary_beside(path, raw_fd);
     detail::FileDescriptor file(raw_fd);

@@ -2,13 +2,16 @@
 // save / load: every parameter and state array of a model, by its stable
 // name, in an .npz archive numpy.load opens; optionally an optimizer's state
 // ("optimizer.<name>") and a fitted scaler's ("scaler.<name>") alongside.
-// Writes are atomic; a load that does not match the model changes nothing and
-// lists every mismatch.
+// Writes are atomic; a load that does not match the model (or holds a bad
+// value for it or an extra) changes nothing and lists every mismatch.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "../error.hpp"
@@ -44,31 +47,36 @@ void add_extra(NpzWriter& writer, X& extra) {
     }
 }
 
-inline void require_float_dtype(const NpyArray& array, std::string_view name, const std::filesystem::path& path) {
+inline void require_float_dtype(const NpyArray& array, std::string_view name, std::string_view source) {
     if (array.dtype != DType::float32 && array.dtype != DType::float64) {
-        fail(path.string(), ": '", name, "' has dtype ", dtype_name(array.dtype),
+        fail(source, ": '", name, "' has dtype ", dtype_name(array.dtype),
              "; checkpoints hold float32 or float64");
     }
 }
 
 template <class X>
-void load_extra(const NpzArchive& archive, const std::filesystem::path& path, X& extra) {
+void load_extra(const NpzArchive& archive, X& extra) {
+    const std::string_view source = archive.source();
     const std::string prefix(checkpoint_prefix<X>());
     extra.visit_state([&](std::string_view name, auto& values) {
         const std::string key = prefix + std::string(name);
-        if (!archive.contains(key)) fail(path.string(), ": no '", key, "' in the checkpoint");
+        if (!archive.contains(key)) fail(source, ": no '", key, "' in the checkpoint");
         const NpyArray& array = archive.get(key);
-        require_float_dtype(array, key, path);
+        require_float_dtype(array, key, source);
         values.resize(array.size());
         array.copy_values(std::span(values));
+        const auto bad = std::find_if(values.begin(), values.end(), [](auto v) { return !std::isfinite(v); });
+        if (bad != values.end()) {
+            fail(source, ": '", key, "' holds a non-finite value at index ", bad - values.begin());
+        }
     });
     if constexpr (CheckpointOptimizer<X>) {
         const std::string key = prefix + "iterations";
-        if (!archive.contains(key)) fail(path.string(), ": no '", key, "' in the checkpoint");
+        if (!archive.contains(key)) fail(source, ": no '", key, "' in the checkpoint");
         std::vector<std::int64_t> iterations(archive.get(key).size());
-        if (iterations.size() != 1) fail(path.string(), ": '", key, "' must hold one value");
+        if (iterations.size() != 1) fail(source, ": '", key, "' must hold one value");
         archive.get(key).copy_values(std::span(iterations));
-        if (iterations[0] < 0) fail(path.string(), ": '", key, "' is negative");
+        if (iterations[0] < 0) fail(source, ": '", key, "' is negative");
         extra.set_iterations(static_cast<std::uint64_t>(iterations[0]));
     }
 }
@@ -84,14 +92,15 @@ void save(M& model, const std::filesystem::path& path, Extras&... extras) {
     writer.save(path);
 }
 
-// Loads what `save` wrote. Every parameter of the model must be in the file
-// with its shape (float32 and float64 both load into either type), and the
-// file must hold nothing else but the extras' state; otherwise nothing changes
-// and the error lists every mismatch.
+// Loads what `save` wrote, from an archive already read (`read_npz`,
+// `parse_npz`). Every parameter of the model must be in it with its shape
+// (float32 and float64 both load into either type), and it must hold nothing
+// else but the extras' state; otherwise nothing changes, the model and the
+// extras included, and the error lists every mismatch.
 template <Parametric M, class... Extras>
-void load(M& model, const std::filesystem::path& path, Extras&... extras) {
+void load(M& model, const NpzArchive& archive, Extras&... extras) {
     using T = value_type_t<M>;
-    const NpzArchive archive = read_npz(path);
+    const std::string_view source = archive.source();
     std::vector<std::string> problems;
     std::vector<std::string> expected;
     model.visit_parameters([&](Param<T>& p) {
@@ -116,12 +125,13 @@ void load(M& model, const std::filesystem::path& path, Extras&... extras) {
         if (!known && !extra) problems.push_back(detail::concat("unexpected '", name, "'"));
     }
     if (!problems.empty()) {
-        std::string message = detail::concat(path.string(), ": the checkpoint does not match the model (",
+        std::string message = detail::concat(source, ": the checkpoint does not match the model (",
                                              problems.size(), " problem", problems.size() == 1 ? "" : "s", "):");
         for (const auto& p : problems) message += "\n  " + p;
         detail::fail(message);
     }
-    // Convert everything first, so a bad value leaves the model untouched.
+    // Convert everything into copies first, so a bad value leaves the model
+    // and the extras untouched.
     std::vector<T> staged;
     model.visit_parameters([&](Param<T>& p) {
         const NpyArray& a = archive.get(p.name());
@@ -130,17 +140,24 @@ void load(M& model, const std::filesystem::path& path, Extras&... extras) {
         a.copy_values(std::span(staged).subspan(at, p.size()));
         for (std::size_t i = at; i < staged.size(); ++i) {
             if (!std::isfinite(staged[i])) {
-                detail::fail(path.string(), ": '", p.name(), "' holds a non-finite value at index ", i - at);
+                detail::fail(source, ": '", p.name(), "' holds a non-finite value at index ", i - at);
             }
         }
     });
-    (detail::load_extra(archive, path, extras), ...);
+    std::tuple<Extras...> staged_extras(extras...);
+    std::apply([&](auto&... staged_extra) { (detail::load_extra(archive, staged_extra), ...); }, staged_extras);
     std::size_t at = 0;
     model.visit_parameters([&](Param<T>& p) {
         std::copy_n(staged.begin() + static_cast<std::ptrdiff_t>(at), p.size(), p.data());
         at += p.size();
         p.mark_initialized();
     });
+    std::apply([&](auto&... staged_extra) { ((extras = std::move(staged_extra)), ...); }, staged_extras);
+}
+
+template <Parametric M, class... Extras>
+void load(M& model, const std::filesystem::path& path, Extras&... extras) {
+    load(model, read_npz(path), extras...);
 }
 
 }  // namespace xtnn

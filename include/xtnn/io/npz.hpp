@@ -159,6 +159,9 @@ public:
     NpzArchive(std::string source, std::vector<std::pair<std::string, NpyArray>> arrays)
         : source_(std::move(source)), arrays_(std::move(arrays)) {}
 
+    // The file or buffer the arrays came from, as named in messages.
+    const std::string& source() const { return source_; }
+
     bool contains(std::string_view name) const { return find(name) != arrays_.end(); }
 
     const NpyArray& get(std::string_view name) const {
@@ -235,6 +238,10 @@ inline NpzArchive parse_npz(std::string_view bytes, std::string_view source) {
 
     std::vector<std::pair<std::string, NpyArray>> arrays;
     std::size_t pos = central_offset;
+    // Members must follow each other without overlap, as every zip writer
+    // stores them: otherwise a small crafted archive could make many entries
+    // point at one large array and have it decoded (and allocated) once per entry.
+    std::size_t previous_end = 0;
     for (std::size_t i = 0; i < entries; ++i) {
         if (central_offset + central_size - pos < zip::central_header_size ||
             read_le<std::uint32_t>(bytes, pos) != zip::central_header_signature) {
@@ -286,6 +293,11 @@ inline NpzArchive parse_npz(std::string_view bytes, std::string_view source) {
             fail(member, ": truncated data (needs ", size, " bytes at offset ", data_start,
                  ", the member area ends at ", central_offset, ")");
         }
+        if (local < previous_end) {
+            fail(member, ": corrupt (its local header at offset ", local,
+                 " overlaps the previous member, which ends at ", previous_end, ")");
+        }
+        previous_end = data_start + size;
         if (bytes.substr(local + zip::local_header_size, local_name_length) != name) {
             fail(member, ": corrupt (local header names '",
                  bytes.substr(local + zip::local_header_size, local_name_length), "')");
