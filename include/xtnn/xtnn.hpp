@@ -32,6 +32,7 @@
 
 #include "callbacks/csv_logger.hpp"
 #include "callbacks/early_stopping.hpp"
+#include "callbacks/model_checkpoint.hpp"
 #include "callbacks/progress_bar.hpp"
 #include "callbacks/schedules.hpp"
 #include "callbacks/terminate_on_nan.hpp"

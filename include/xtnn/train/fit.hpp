@@ -14,6 +14,7 @@
 #include "../data/check_finite.hpp"
 #include "../data/dataset.hpp"
 #include "../error.hpp"
+#include "../io/checkpoint.hpp"
 #include "../loss.hpp"
 #include "../metrics.hpp"
 #include "../parameters.hpp"
@@ -137,6 +138,10 @@ History fit_with(const Strategy& strategy, Model& model, Optimizer& optimizer, c
     state.learning_rate = state.initial_learning_rate = optimizer.learning_rate();
     state.history = &history;
     state.weights = parameters(model).all_values;
+    state.save_model = [&](const std::filesystem::path& path) {
+        if constexpr (detail::CheckpointOptimizer<Optimizer>) save(model, path, optimizer);
+        else save(model, path);
+    };
 
     auto each_callback = [&](auto&& hook) { (hook(callbacks), ...); };
     each_callback([&](auto& c) { detail::on_train_begin(c, state); });

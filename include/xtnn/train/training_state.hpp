@@ -8,6 +8,8 @@
 // Hooks may be templates on T or written for one T.
 #include <algorithm>
 #include <cstddef>
+#include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <utility>
@@ -33,6 +35,9 @@ struct TrainingState {
     History* history = nullptr;
     // Every parameter and state array of the model (a checkpoint copies this).
     std::span<T> weights;
+    // Saves the model with the optimizer's state to an .npz, atomically
+    // (io/checkpoint.hpp's save); ModelCheckpoint calls it.
+    std::function<void(const std::filesystem::path&)> save_model;
 
     // The log of the epoch that just ended (valid in on_epoch_end).
     const EpochLog& last_log() const { return history->epochs.back(); }

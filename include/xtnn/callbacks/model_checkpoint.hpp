@@ -1,0 +1,62 @@
+#pragma once
+// ModelCheckpoint: saves the model, with the optimizer's state, after every
+// epoch or only when `monitor` improves (Keras semantics; one file, replaced
+// each time). Saves go through write_file_atomically, so a crash or kill in
+// the middle of one leaves the previous checkpoint whole, and a failed write
+// (full disk, read-only directory) throws out of fit naming the path and the
+// OS reason, the previous checkpoint untouched. An epoch whose training loss
+// is NaN or infinite is never saved. load(model, path) or
+// load(model, path, optimizer) reads it back.
+#include <cmath>
+#include <cstddef>
+#include <filesystem>
+#include <limits>
+#include <string>
+
+#include "../error.hpp"
+#include "../train/history.hpp"
+#include "../train/training_state.hpp"
+
+namespace xtnn {
+
+struct ModelCheckpoint {
+    std::filesystem::path path;
+    std::string monitor = "val_loss";
+    // Save only epochs whose `monitor` beats every earlier one. A non-finite
+    // value never does (e.g. val_loss without a validation set: nothing is saved).
+    bool save_best_only = false;
+
+    // Filled in during training.
+    double best = std::numeric_limits<double>::quiet_NaN();
+    std::size_t saved_epoch = 0;  // 1-based epoch of the last save; 0: none yet
+
+    template <Real T>
+    void on_train_begin(TrainingState<T>&) {
+        // Fail before the first epoch rather than after it.
+        if (path.empty()) detail::fail("ModelCheckpoint: path is empty");
+        const std::filesystem::path directory = path.parent_path();
+        if (!directory.empty() && !std::filesystem::is_directory(directory)) {
+            detail::fail("ModelCheckpoint: cannot write '", path.string(), "': directory '",
+                         directory.string(), "' does not exist");
+        }
+        best = std::numeric_limits<double>::quiet_NaN();
+        saved_epoch = 0;
+    }
+
+    template <Real T>
+    void on_epoch_end(TrainingState<T>& state) {
+        const EpochLog& log = state.last_log();
+        // A diverged epoch's weights must not replace a good checkpoint.
+        if (!std::isfinite(log.loss)) return;
+        if (save_best_only) {
+            const double current = log.get(monitor);
+            if (!std::isfinite(current)) return;
+            if (!std::isnan(best) && !(higher_is_better(monitor) ? current > best : current < best)) return;
+            best = current;
+        }
+        state.save_model(path);
+        saved_epoch = log.epoch;
+    }
+};
+
+}  // namespace xtnn
