@@ -34,14 +34,6 @@ TEST_CASE("Dense forward is x·W + b") {
     CHECK(y(1, 1) == 0.5);
 }
 
-TEST_CASE("Dense rejects a wrong feature count with both widths in the message") {
-    Dense<float> dense(9, 4);
-    Tensor<float> x = Tensor<float>::from_shape({2, 7});
-    CHECK_THROWS_WITH_AS(dense.forward(x, Mode::eval),
-                         doctest::Contains("expected input with 9 features, got 2 x 7"), xtnn::error);
-    CHECK_THROWS_AS(Dense<float>(0, 3), xtnn::error);
-}
-
 TEST_CASE("Activation gradients match finite differences") {
     const auto x = random_tensor(3, 4, 2);
     ReLU relu;
@@ -129,8 +121,6 @@ TEST_CASE("Dropout drops at the requested rate, rescales, and is the identity in
     CHECK(sum / static_cast<double>(y.size()) == doctest::Approx(1.0).epsilon(0.01));
     const auto& e = drop.forward(x, Mode::eval);
     CHECK(&e == &x);
-    CHECK_THROWS_AS(Dropout(1.0), xtnn::error);
-    CHECK_THROWS_AS(Dropout(-0.1), xtnn::error);
 }
 
 TEST_CASE("Dropout gradient uses the forward mask; same seed, same mask") {

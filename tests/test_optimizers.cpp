@@ -239,14 +239,12 @@ TEST_CASE_TEMPLATE("every optimizer converges to the minimum", T, float, double)
 TEST_CASE("invalid hyper-parameters throw") {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const double inf = std::numeric_limits<double>::infinity();
-    CHECK_THROWS_AS(SGD<double>{-0.1}, xtnn::error);
     CHECK_THROWS_AS(SGD<double>{nan}, xtnn::error);
     CHECK_THROWS_AS(SGD<double>{inf}, xtnn::error);
     CHECK_THROWS_AS((SGD<double>{0.1, 1.0}), xtnn::error);
     CHECK_THROWS_AS((SGD<double>{0.1, -0.5}), xtnn::error);
     CHECK_THROWS_AS((SGD<double>{0.1, 0.0, true}), xtnn::error);
 
-    CHECK_THROWS_AS(Adam<double>{-1e-3}, xtnn::error);
     CHECK_THROWS_AS((Adam<double>{1e-3, 1.0}), xtnn::error);
     CHECK_THROWS_AS((Adam<double>{1e-3, 0.9, -0.1}), xtnn::error);
     CHECK_THROWS_AS((Adam<double>{1e-3, 0.9, nan}), xtnn::error);
@@ -261,7 +259,6 @@ TEST_CASE("invalid hyper-parameters throw") {
     CHECK_THROWS_AS((RMSProp<double>{1e-3, 0.9, 1e-7, 1.5}), xtnn::error);
 
     Adam<float> adam;
-    CHECK_THROWS_AS(adam.set_learning_rate(-1.0), xtnn::error);
     CHECK_THROWS_AS(adam.set_learning_rate(nan), xtnn::error);
     CHECK(adam.learning_rate() == 1e-3);
     CHECK_NOTHROW(adam.set_learning_rate(0.0));
