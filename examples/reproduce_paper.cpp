@@ -6,6 +6,7 @@
 #include <ctime>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <sstream>
@@ -134,10 +135,9 @@ int main_impl(int argc, char** argv) {
     xtnn::set_blas_threads(1);  // parallel runs: one BLAS thread each, or the two thread pools fight
     fs::create_directories(o.out);
 
-    std::vector<LoadedSet> sets;
+    std::map<std::size_t, LoadedSet> sets;  // by n
     for (auto& info : study.sets) {
-        sets.push_back(load(info.n, o));
-        const LoadedSet& s = sets.back();
+        const LoadedSet& s = sets.emplace(info.n, load(info.n, o)).first->second;
         info.origin = s.set.origin;
         info.bayes_accuracy = s.set.bayes_accuracy;
         info.rows = s.set.data.size();
@@ -145,11 +145,6 @@ int main_impl(int argc, char** argv) {
                     info.bayes_accuracy, s.hidden ? ", hidden set to label" : "");
     }
     study.plan(o.base);
-    auto set_index = [&](std::size_t n) {
-        std::size_t i = 0;
-        while (study.sets[i].n != n) ++i;
-        return i;
-    };
 
     // The most expensive runs first, so the last ones to finish are short.
     std::vector<std::string> labels;
@@ -158,7 +153,7 @@ int main_impl(int argc, char** argv) {
         const RunConfig& c = run.config;
         const auto weights = with_model(c.model, c.n, {}, [](auto& m) { return xtnn::parameter_count(m); });
         labels.push_back(label(c));
-        costs.push_back(static_cast<double>(study.sets[set_index(c.n)].rows) * static_cast<double>(weights));
+        costs.push_back(static_cast<double>(study.set(c.n).rows) * static_cast<double>(weights));
     }
     std::vector<std::size_t> order(study.runs.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -176,7 +171,7 @@ int main_impl(int argc, char** argv) {
             Run& run = study.runs[i];
             run.config.on_epoch = [&progress, i](std::size_t e) { progress.epoch(i, e); };
             progress.start(i);
-            const LoadedSet& s = sets[set_index(run.config.n)];
+            const LoadedSet& s = sets.at(run.config.n);
             run.result = paper::run(run.config, s.set.data, s.hidden ? &*s.hidden : nullptr);
             progress.finish(i);
         },
@@ -202,12 +197,12 @@ int main_impl(int argc, char** argv) {
     info.jobs = o.jobs;
     for (int i = 0; i < argc; ++i) info.command += (i ? " " : "") + std::string(i ? argv[i] : "reproduce_paper");
     write_results_csv(study, o.out / "results.csv");
-    for (std::size_t i = 0; i < sets.size(); ++i) {
-        const std::size_t n = study.sets[i].n;
-        if (!sets[i].hidden_note.empty()) info.hidden_notes.push_back(sets[i].hidden_note);
-        if (!sets[i].hidden) continue;
-        const Run& best = study.best_run(n);
-        const std::string name = "hidden-kryptonite-" + std::to_string(n) + "-y.npy";
+    for (const auto& set : study.sets) {
+        const LoadedSet& s = sets.at(set.n);
+        if (!s.hidden_note.empty()) info.hidden_notes.push_back(s.hidden_note);
+        if (!s.hidden) continue;
+        const Run& best = study.best_run(set.n);
+        const std::string name = "hidden-kryptonite-" + std::to_string(set.n) + "-y.npy";
         xtnn::save_npy(o.out / name, best.result.hidden_labels);
         info.hidden_notes.push_back(name + ": " + label(best.config) + " (validation accuracy " +
                                     report::pct(best.result.val_accuracy) + " %)");
