@@ -210,7 +210,11 @@ def main():
     print("| benchmark | xtnn | PyTorch | ratio (wall) | xtnn CPU | PyTorch CPU | ratio (CPU) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     rows = []
-    for name in sorted(theirs, key=lambda k: (["step", "epoch", "infer"].index(k.split("/")[0]), k)):
+    def order(name):  # steps, epochs, inference; then by name with numbers compared as numbers
+        parts = re.split(r"(\d+)", name)
+        return (["step", "epoch", "infer"].index(name.split("/")[0]), [int(p) if p.isdigit() else p for p in parts])
+
+    for name in sorted(theirs, key=order):
         if name not in ours:
             continue
         (a, a_cpu), (b, b_cpu) = ours[name], theirs[name]
