@@ -4,7 +4,7 @@
 # plot (gnuplot) of the results; then runs the PyTorch side-by-side comparison
 # and measures the peak memory of a Kryptonite-45 training run.
 #
-#   ./scripts/bench.sh                   everything (about 20 minutes on 2 cores)
+#   ./scripts/bench.sh                   everything (about an hour on a busy 2-core machine)
 #   ./scripts/bench.sh --quick           fewer repetitions, shorter runs
 #   ./scripts/bench.sh --coretype-unset  also rerun the default backend (openblas-pthread)
 #                                        with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
@@ -25,7 +25,7 @@ while (($#)); do
     --coretype-unset) coretype_unset=1 ;;
     --no-pytorch) pytorch=0 ;;
     --filter) filter="$2"; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
