@@ -28,32 +28,46 @@ inline void check_adam_betas(double beta1, double beta2, double epsilon, std::st
     checked_positive(epsilon, who, "epsilon");
 }
 
-// The Adam update of step t, shared with AdamW, which first scales every
-// parameter by `decay` (Adam passes 1). The bias corrections are folded into
-// two scalars: p −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
+// The first and second moments Adam and AdamW keep, and the update of step t
+// they share (AdamW first scales every parameter by `decay`; Adam passes 1).
+// The bias corrections are folded into two scalars:
+// p −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
 template <Real T>
-void adam_update(std::span<T> params, std::span<const T> grads, std::vector<T>& m,
-                 std::vector<T>& v, std::uint64_t t, double learning_rate, double beta1,
-                 double beta2, double epsilon, double decay) {
-    const auto steps = static_cast<double>(t);
-    const auto step_size = static_cast<T>(learning_rate / (1.0 - std::pow(beta1, steps)));
-    const auto inv_sqrt_correction2 = static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(beta2, steps)));
-    const auto b1 = static_cast<T>(beta1);
-    const auto b2 = static_cast<T>(beta2);
-    const auto one_minus_b1 = static_cast<T>(1.0 - beta1);
-    const auto one_minus_b2 = static_cast<T>(1.0 - beta2);
-    const auto eps = static_cast<T>(epsilon);
-    const auto keep = static_cast<T>(decay);
-    update_elementwise(
-        params.size(),
-        [=](auto g, auto& p, auto& mean, auto& square_mean) {
-            using std::sqrt;
-            mean = b1 * mean + one_minus_b1 * g;
-            square_mean = b2 * square_mean + one_minus_b2 * g * g;
-            p = keep * p - step_size * mean / (sqrt(square_mean) * inv_sqrt_correction2 + eps);
-        },
-        grads.data(), params.data(), m.data(), v.data());
-}
+class AdamMoments {
+public:
+    void update(std::span<T> params, std::span<const T> grads, std::uint64_t t, double learning_rate, double beta1,
+                double beta2, double epsilon, double decay) {
+        const auto steps = static_cast<double>(t);
+        const auto step_size = static_cast<T>(learning_rate / (1.0 - std::pow(beta1, steps)));
+        const auto inv_sqrt_correction2 = static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(beta2, steps)));
+        const auto b1 = static_cast<T>(beta1);
+        const auto b2 = static_cast<T>(beta2);
+        const auto one_minus_b1 = static_cast<T>(1.0 - beta1);
+        const auto one_minus_b2 = static_cast<T>(1.0 - beta2);
+        const auto eps = static_cast<T>(epsilon);
+        const auto keep = static_cast<T>(decay);
+        update_elementwise(
+            params.size(),
+            [=](auto g, auto& p, auto& mean, auto& square_mean) {
+                using std::sqrt;
+                mean = b1 * mean + one_minus_b1 * g;
+                square_mean = b2 * square_mean + one_minus_b2 * g * g;
+                p = keep * p - step_size * mean / (sqrt(square_mean) * inv_sqrt_correction2 + eps);
+            },
+            grads.data(), params.data(), m_.data(), v_.data());
+    }
+
+    /// Calls f("m", first moments) and f("v", second moments).
+    template <class F>
+    void visit(F&& f) {
+        f(std::string_view("m"), m_);
+        f(std::string_view("v"), v_);
+    }
+
+private:
+    std::vector<T> m_;
+    std::vector<T> v_;
+};
 
 }  // namespace detail
 
@@ -78,20 +92,15 @@ public:
     void step(std::span<T> params, std::span<const T> grads) {
         const auto t = this->begin_step(params, grads);
         const auto& o = this->options();
-        detail::adam_update(params, grads, m_, v_, t, o.learning_rate, o.beta1, o.beta2,
-                            o.epsilon, 1.0);
+        moments_.update(params, grads, t, o.learning_rate, o.beta1, o.beta2, o.epsilon, 1.0);
     }
 
     /// Calls f("m", first moments) and f("v", second moments).
     template <class F>
-    void visit_state(F&& f) {
-        f(std::string_view("m"), m_);
-        f(std::string_view("v"), v_);
-    }
+    void visit_state(F&& f) { moments_.visit(f); }
 
 private:
-    std::vector<T> m_;
-    std::vector<T> v_;
+    detail::AdamMoments<T> moments_;
 };
 
 }  // namespace xtnn

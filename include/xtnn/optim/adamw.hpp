@@ -2,7 +2,6 @@
 // AdamW (Loshchilov & Hutter): Adam with weight decay decoupled from the gradient.
 #include <span>
 #include <string_view>
-#include <vector>
 
 #include "../tensor.hpp"
 #include "adam.hpp"
@@ -41,20 +40,16 @@ public:
     void step(std::span<T> params, std::span<const T> grads) {
         const auto t = this->begin_step(params, grads);
         const auto& o = this->options();
-        detail::adam_update(params, grads, m_, v_, t, o.learning_rate, o.beta1, o.beta2,
-                            o.epsilon, 1.0 - o.learning_rate * o.weight_decay);
+        moments_.update(params, grads, t, o.learning_rate, o.beta1, o.beta2, o.epsilon,
+                        1.0 - o.learning_rate * o.weight_decay);
     }
 
     /// Calls f("m", first moments) and f("v", second moments).
     template <class F>
-    void visit_state(F&& f) {
-        f(std::string_view("m"), m_);
-        f(std::string_view("v"), v_);
-    }
+    void visit_state(F&& f) { moments_.visit(f); }
 
 private:
-    std::vector<T> m_;
-    std::vector<T> v_;
+    detail::AdamMoments<T> moments_;
 };
 
 }  // namespace xtnn
