@@ -85,36 +85,35 @@ void require_initialized(M& model, std::string_view who) {
     });
 }
 
+namespace detail {
+
+// f(p) for every trainable parameter that carries an active regularizer.
+template <Parametric M, class F>
+void for_each_regularized(M& model, F&& f) {
+    model.visit_parameters([&](Param<value_type_t<M>>& p) {
+        if (p.trainable() && is_active(p.regularizer())) f(p);
+    });
+}
+
+}  // namespace detail
+
 // Sum of every regularizer's penalty (Keras semantics: added to the loss).
 template <Parametric M>
 double regularization_penalty(M& model) {
     double total = 0.0;
-    model.visit_parameters([&](Param<value_type_t<M>>& p) {
-        if (p.trainable() && is_active(p.regularizer())) {
-            total += penalty<value_type_t<M>>(p.regularizer(), p.values());
-        }
+    detail::for_each_regularized(model, [&](Param<value_type_t<M>>& p) {
+        total += penalty<value_type_t<M>>(p.regularizer(), p.values());
     });
     return total;
 }
 
-template <Parametric M>
-void add_regularization_gradients(M& model) {
-    model.visit_parameters([&](Param<value_type_t<M>>& p) {
-        if (p.trainable() && is_active(p.regularizer())) {
-            add_penalty_gradient<value_type_t<M>>(p.regularizer(), p.values(), p.grads());
-        }
-    });
-}
-
-// Both of the above in one pass over the kernels: adds every regularizer's
-// gradient and returns the total penalty (what a training step needs).
+// In one pass over the kernels: adds every regularizer's gradient and returns
+// the total penalty (what a training step needs).
 template <Parametric M>
 double add_regularization(M& model) {
     double total = 0.0;
-    model.visit_parameters([&](Param<value_type_t<M>>& p) {
-        if (p.trainable() && is_active(p.regularizer())) {
-            total += add_penalty_gradient_and_value<value_type_t<M>>(p.regularizer(), p.values(), p.grads());
-        }
+    detail::for_each_regularized(model, [&](Param<value_type_t<M>>& p) {
+        total += add_penalty_gradient_and_value<value_type_t<M>>(p.regularizer(), p.values(), p.grads());
     });
     return total;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // fit / evaluate / predict.
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -51,14 +53,22 @@ void copy_rows(const Tensor<T>& source, std::size_t begin, std::size_t count, Te
     std::memcpy(out.data(), source.data() + begin * source.shape(1), count * source.shape(1) * sizeof(T));
 }
 
+inline constexpr std::string_view metric_names[] = {"accuracy", "auc", "precision", "recall", "f1"};
+
+inline void check_metric_name(std::string_view name, std::string_view who) {
+    if (std::find(std::begin(metric_names), std::end(metric_names), name) == std::end(metric_names)) {
+        fail(who, "unknown metric '", name, "'; known: accuracy, auc, precision, recall, f1");
+    }
+}
+
 template <class T>
 double named_metric(std::string_view name, const Tensor<T>& pred, const Tensor<T>& y) {
+    check_metric_name(name, "");
     if (name == "accuracy") return Accuracy{}(pred, y);
     if (name == "auc") return AUC{}(pred, y);
     if (name == "precision") return Precision{}(pred, y);
     if (name == "recall") return Recall{}(pred, y);
-    if (name == "f1") return F1{}(pred, y);
-    fail("unknown metric '", name, "'; known: accuracy, auc, precision, recall, f1");
+    return F1{}(pred, y);
 }
 
 // Runs the model over `data` in evaluation mode, batch by batch; returns the
@@ -117,11 +127,7 @@ History fit_with(const Strategy& strategy, Model& model, Optimizer& optimizer, c
         check_finite(validation.X, "fit: validation features");
         loss.validate_targets(validation.y, outputs);
     }
-    for (const auto& name : options.metrics) {
-        if (name != "accuracy" && name != "auc" && name != "precision" && name != "recall" && name != "f1") {
-            detail::fail("fit: unknown metric '", name, "'; known: accuracy, auc, precision, recall, f1");
-        }
-    }
+    for (const auto& name : options.metrics) detail::check_metric_name(name, "fit: ");
 
     init_missing_parameters(model, derive_seed(options.seed, 0));
     strategy.share_initial_weights(parameters(model).all_values);
