@@ -1,6 +1,7 @@
 // Reproduces "Wide and Deep Neural Network on Kryptonite-n" end to end: both
 // models, every n, the learning-rate study of Appendix A, three seeds, runs in
-// parallel; writes results.csv, results.md and figure.png (Figure 1).
+// parallel (threads, and in reproduce_paper_mpi MPI ranks); writes results.csv,
+// results.md and figure.png (Figure 1).
 #include <algorithm>
 #include <cstdint>
 #include <ctime>
@@ -10,8 +11,8 @@
 #include <numeric>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <xtnn/xtnn.hpp>
@@ -20,6 +21,7 @@
 #include "experiment.hpp"
 #include "figure.hpp"
 #include "job_pool.hpp"
+#include "processes.hpp"
 #include "progress.hpp"
 #include "results_csv.hpp"
 #include "results_markdown.hpp"
@@ -41,7 +43,9 @@ const char* const usage =
     "DIR/hidden-kryptonite-n-X.npy go to --out when the model was trained on the real set.\n"
     "--quick: n = 9, 12 and seed 42 only (a few minutes); the lists above override it.\n"
     "--start-from-epoch E: early stopping ignores the first E epochs (Keras's start_from_epoch;\n"
-    "the paper: 0).\n";
+    "the paper: 0).\n"
+    "reproduce_paper_mpi (built with -DXTNN_WITH_MPI=ON) takes the same options under mpirun, deals the\n"
+    "runs to the ranks and writes on rank 0; --jobs is then per rank (default: cores / ranks on the host).\n";
 
 template <class T>
 std::vector<T> parse_list(const std::string& text, const std::string& option) {
@@ -68,13 +72,13 @@ struct Options {
     std::uint64_t data_seed = 42;
 };
 
-Options parse(int argc, char** argv) {
+Options parse(int argc, char** argv, std::size_t default_jobs) {
     cli::Args args(argc, argv, usage);
     Options o;
     const bool quick = args.flag("--quick");
     o.data_dir = args.get("--data", std::string());
     o.out = args.get("--out", std::string("results"));
-    o.jobs = args.get<std::size_t>("--jobs", std::max(1U, std::thread::hardware_concurrency()));
+    o.jobs = args.get<std::size_t>("--jobs", default_jobs);
     const std::string only = args.get("--only", std::string());
     const std::string n_list = args.get("--n", std::string(quick ? "9,12" : "9,12,15,18,24,30,45"));
     const std::string seed_list = args.get("--seeds", std::string(quick ? "42" : "40,42,44"));
@@ -129,11 +133,22 @@ std::string label(const RunConfig& c) {
            " seed=" + std::to_string(c.seed);
 }
 
-int main_impl(int argc, char** argv) {
-    Options o = parse(argc, argv);
+// "wdnn n=9 lr=0.001 seed=42: train 0.9612 val 0.9580 test 0.9601, 57 epochs (best 47, early), 12.3 s"
+std::string outcome(const Run& run) {
+    const RunResult& r = run.result;
+    char numbers[160];
+    std::snprintf(numbers, sizeof numbers, ": train %.4f val %.4f test %.4f, %zu epochs (best %zu, %s), %.1f s",
+                  r.train_accuracy, r.val_accuracy, r.test_accuracy, r.epochs_run, r.best_epoch, r.stop.c_str(),
+                  r.seconds);
+    return label(run.config) + numbers;
+}
+
+int main_impl(int argc, char** argv, const Processes& processes) {
+    Options o = parse(argc, argv, processes.default_threads());
     Study& study = o.study;
     xtnn::set_blas_threads(1);  // parallel runs: one BLAS thread each, or the two thread pools fight
-    fs::create_directories(o.out);
+    const bool root = processes.root();  // only the root process prints and writes
+    if (root) fs::create_directories(o.out);
 
     std::map<std::size_t, LoadedSet> sets;  // by n
     for (auto& info : study.sets) {
@@ -141,6 +156,7 @@ int main_impl(int argc, char** argv) {
         info.origin = s.set.origin;
         info.bayes_accuracy = s.set.bayes_accuracy;
         info.rows = s.set.data.size();
+        if (!root) continue;
         std::printf("n=%zu: %s data, %zu rows, Bayes accuracy %.3f%s\n", info.n, info.origin.c_str(), info.rows,
                     info.bayes_accuracy, s.hidden ? ", hidden set to label" : "");
     }
@@ -159,43 +175,59 @@ int main_impl(int argc, char** argv) {
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return costs[a] > costs[b]; });
 
-    StudyProgress progress(labels, costs);
+    // This process's runs, most expensive first; its progress is theirs.
+    const std::vector<std::size_t> mine = processes.share(order, costs);
+    std::vector<std::string> my_labels;
+    std::vector<double> my_costs;
+    for (std::size_t i : mine) {
+        my_labels.push_back(labels[i]);
+        my_costs.push_back(costs[i]);
+    }
+    StudyProgress progress(my_labels, my_costs);
     std::size_t reported = 0;
-    std::printf("%zu runs on %zu threads; early stopping from epoch %zu, patience %zu, at most %zu epochs\n",
-                study.runs.size(), o.jobs, o.base.start_from_epoch + 1, o.base.patience, o.base.epochs);
-    std::fflush(stdout);
+    JobReports reports;
+    if (root) {
+        std::printf("%zu runs on %s; early stopping from epoch %zu, patience %zu, at most %zu epochs\n",
+                    study.runs.size(), processes.workers(o.jobs).c_str(), o.base.start_from_epoch + 1,
+                    o.base.patience, o.base.epochs);
+        std::fflush(stdout);
+        reports.done = [&](std::size_t k) {
+            std::printf("[%zu/%zu] %s\n%s\n", ++reported, mine.size(), outcome(study.runs[mine[k]]).c_str(),
+                        progress.summary().c_str());
+            std::fflush(stdout);
+        };
+        reports.quiet = [&] {
+            std::printf("%s\n%s\n", progress.summary().c_str(), progress.running_runs().c_str());
+            std::fflush(stdout);
+        };
+    }
     run_jobs(
-        order.size(), o.jobs,
+        mine.size(), o.jobs,
         [&](std::size_t k) {
-            const std::size_t i = order[k];
-            Run& run = study.runs[i];
-            run.config.on_epoch = [&progress, i](std::size_t e) { progress.epoch(i, e); };
-            progress.start(i);
+            Run& run = study.runs[mine[k]];
+            run.config.on_epoch = [&progress, k](std::size_t e) { progress.epoch(k, e); };
+            progress.start(k);
             const LoadedSet& s = sets.at(run.config.n);
-            run.result = paper::run(run.config, s.set.data, s.hidden ? &*s.hidden : nullptr);
-            progress.finish(i);
+            try {
+                run.result = paper::run(run.config, s.set.data, s.hidden ? &*s.hidden : nullptr);
+            } catch (const std::exception& e) {
+                throw std::runtime_error(my_labels[k] + ": " + e.what());  // which of many runs failed
+            }
+            progress.finish(k);
         },
-        {.done =
-             [&](std::size_t k) {
-                 const Run& run = study.runs[order[k]];
-                 const RunResult& r = run.result;
-                 std::printf("[%zu/%zu] %s: train %.4f val %.4f test %.4f, %zu epochs (best %zu, %s), %.1f s\n",
-                             ++reported, study.runs.size(), label(run.config).c_str(), r.train_accuracy,
-                             r.val_accuracy, r.test_accuracy, r.epochs_run, r.best_epoch, r.stop.c_str(), r.seconds);
-                 std::printf("%s\n", progress.summary().c_str());
-                 std::fflush(stdout);
-             },
-         .quiet =
-             [&] {
-                 std::printf("%s\n%s\n", progress.summary().c_str(), progress.running_runs().c_str());
-                 std::fflush(stdout);
-             }});
+        reports);
+
+    const std::vector<std::size_t> gathered = processes.gather(study, mine);
+    const double cpu_seconds = processes.sum(static_cast<double>(std::clock()) / CLOCKS_PER_SEC);
+    if (!root) return 0;
+    if (!gathered.empty()) std::printf("gathered %zu runs from the other ranks:\n", gathered.size());
+    for (std::size_t i : gathered) std::printf("  %s\n", outcome(study.runs[i]).c_str());
 
     ReportInfo info;
     info.wall_seconds = progress.elapsed();
-    info.cpu_seconds = static_cast<double>(std::clock()) / CLOCKS_PER_SEC;  // the whole process, every thread
-    info.jobs = o.jobs;
-    for (int i = 0; i < argc; ++i) info.command += (i ? " " : "") + std::string(i ? argv[i] : "reproduce_paper");
+    info.cpu_seconds = cpu_seconds;  // every process, every thread
+    info.jobs = o.jobs * static_cast<std::size_t>(processes.ranks());
+    for (int i = 0; i < argc; ++i) info.command += (i ? " " : "") + std::string(i ? argv[i] : processes.program());
     write_results_csv(study, o.out / "results.csv");
     for (const auto& set : study.sets) {
         const LoadedSet& s = sets.at(set.n);
@@ -218,9 +250,11 @@ int main_impl(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) try {
-    return main_impl(argc, argv);
-} catch (const std::exception& e) {
-    std::fprintf(stderr, "reproduce_paper: %s\n", e.what());
-    return 1;
+int main(int argc, char** argv) {
+    Processes processes(argc, argv);
+    try {
+        return main_impl(argc, argv, processes);
+    } catch (const std::exception& e) {
+        return processes.fail(e.what());
+    }
 }

@@ -2,9 +2,11 @@
 # (600 rows, 3 epochs), then checks that results.csv, results.md and figure.png
 # exist and parse. Not a timing, and not a check of any accuracy.
 #   cmake -DPROGRAM=<reproduce_paper> -DOUT=<dir> -DGNUPLOT=<gnuplot or ...-NOTFOUND> -P this file
+# LAUNCHER (a list, e.g. mpiexec and its flags) runs PROGRAM under it; reproduce_paper_mpi.cmake
+# includes this file with it set.
 file(REMOVE_RECURSE "${OUT}")
 execute_process(
-  COMMAND "${PROGRAM}" --quick --n 9 --rows 600 --epochs 3 --jobs 2 --out "${OUT}"
+  COMMAND ${LAUNCHER} "${PROGRAM}" --quick --n 9 --rows 600 --epochs 3 --jobs 2 --out "${OUT}"
   RESULT_VARIABLE status OUTPUT_VARIABLE output ERROR_VARIABLE errors)
 if(NOT status EQUAL 0)
   message(FATAL_ERROR "reproduce_paper failed (${status}):\n${output}\n${errors}")
