@@ -85,19 +85,22 @@ namespace detail {
 // The penalty of `kernel`, and when `grad` is not null its gradient
 // l1·sign(w) + 2·l2·w added to `grad`, in one vectorized pass. The sums are
 // kept per lane in T over chunks and added up in double: long kernels lose no
-// precision, and no add waits on the one before. (An explicit loop rather than
-// detail::elementwise: accumulators captured by a kernel would live in memory,
-// as the gradient stores may alias them.)
-template <Real T>
-double penalty_pass(const Regularizer& regularizer, std::span<const T> kernel, T* grad) {
-    const auto [l1, l2] = penalty_factors(regularizer);
-    if (l1 == 0.0 && l2 == 0.0) return 0.0;
+// precision. (An explicit loop rather than detail::elementwise: accumulators
+// captured by a kernel would live in memory, as the gradient stores may alias
+// them.) The loop is compute-bound, so L2 alone, the common case, is compiled
+// without the |w| and sign work (WithL1 = false).
+template <bool WithL1, Real T>
+double penalty_loop(std::span<const T> kernel, T* grad, double l1, double l2) {
     const auto l1_t = static_cast<T>(l1);
     const auto two_l2 = static_cast<T>(2.0 * l2);
     auto slope = [=](auto w) {
         using V = decltype(w);
-        const V sign = detail::select(w > V(0), V(1), V(0)) - detail::select(w < V(0), V(1), V(0));
-        return l1_t * sign + two_l2 * w;
+        if constexpr (WithL1) {
+            const V sign = detail::select(w > V(0), V(1), V(0)) - detail::select(w < V(0), V(1), V(0));
+            return l1_t * sign + two_l2 * w;
+        } else {
+            return two_l2 * w;
+        }
     };
     using B = xsimd::batch<T>;
     constexpr std::size_t chunk = 4096;
@@ -110,7 +113,7 @@ double penalty_pass(const Regularizer& regularizer, std::span<const T> kernel, T
         B abs_lanes(T(0)), square_lanes(T(0));
         for (const std::size_t end = std::min(n, i + chunk); i + B::size <= end; i += B::size) {
             const B v = B::load_unaligned(w + i);
-            abs_lanes += xsimd::abs(v);
+            if constexpr (WithL1) abs_lanes += xsimd::abs(v);
             square_lanes += v * v;
             if (grad != nullptr) (B::load_unaligned(grad + i) + slope(v)).store_unaligned(grad + i);
         }
@@ -118,11 +121,18 @@ double penalty_pass(const Regularizer& regularizer, std::span<const T> kernel, T
         square_sum += static_cast<double>(xsimd::hadd(square_lanes));
     }
     for (; i < n; ++i) {
-        abs_sum += std::abs(static_cast<double>(w[i]));
+        if constexpr (WithL1) abs_sum += std::abs(static_cast<double>(w[i]));
         square_sum += static_cast<double>(w[i]) * static_cast<double>(w[i]);
         if (grad != nullptr) grad[i] += slope(w[i]);
     }
     return l1 * abs_sum + l2 * square_sum;
+}
+
+template <Real T>
+double penalty_pass(const Regularizer& regularizer, std::span<const T> kernel, T* grad) {
+    const auto [l1, l2] = penalty_factors(regularizer);
+    if (l1 == 0.0 && l2 == 0.0) return 0.0;
+    return l1 == 0.0 ? penalty_loop<false>(kernel, grad, l1, l2) : penalty_loop<true>(kernel, grad, l1, l2);
 }
 
 inline void check_penalty_gradient_size(std::size_t kernel, std::size_t grad) {

@@ -38,6 +38,7 @@ public:
           running_var_(ParamSpec{"running_var", 1, features, ParamKind::state, Constant(1.0)}),
           mean_(features),
           inv_std_(features),
+          scale_(features),
           sum_dy_(features),
           sum_dy_xhat_(features) {
         if (features == 0) detail::fail("BatchNorm: feature count must be positive");
@@ -63,18 +64,17 @@ public:
         if (training_) batch_statistics(x);
         else running_statistics();
 
-        // Read-only buffers go in as const T*, so elementwise does not write them back.
-        const T* gamma = gamma_.data();
-        const T* beta = beta_.data();
+        // y = (x − mean)·scale + β with scale = γ/σ per feature: one multiply-add per element.
+        detail::elementwise(
+            f, [](auto g, auto inv_std, auto& scale) { scale = g * inv_std; }, std::as_const(gamma_).data(),
+            std::as_const(inv_std_).data(), scale_.data());
         const T* mean = mean_.data();
-        const T* inv_std = inv_std_.data();
+        const T* scale = scale_.data();
+        const T* beta = beta_.data();
         for (std::size_t r = 0; r < rows; ++r) {
             detail::elementwise(
-                f,
-                [](auto in, auto mean, auto inv_std, auto g, auto b, auto& out) {
-                    out = g * ((in - mean) * inv_std) + b;
-                },
-                x.data() + r * f, mean, inv_std, gamma, beta, output_.data() + r * f);
+                f, [](auto in, auto mean, auto scale, auto b, auto& out) { out = (in - mean) * scale + b; },
+                x.data() + r * f, mean, scale, beta, output_.data() + r * f);
         }
         return output_;
     }
@@ -109,7 +109,6 @@ public:
                 dbeta += sum_dy;
             },
             sum_dy, sum_dy_xhat, gamma_.grad_data(), beta_.grad_data());
-        const T* gamma = gamma_.data();
         if (training_ && sync_.sum) {
             // The statistics came from every process's rows: so must these sums.
             // Each process's gradient is later weighted by its share of the
@@ -120,25 +119,34 @@ public:
             sync_.sum(sync_.context, std::span<T>(sum_dy_));
             sync_.sum(sync_.context, std::span<T>(sum_dy_xhat_));
         }
+        // scale_ = γ/σ still holds from forward: γ changes only after backward.
+        const T* scale = scale_.data();
         if (training_) {
-            // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)): the batch statistics depend on x.
+            // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)), as the batch statistics
+            // depend on x; per feature that is scale·dy + slope·(x − mean) + offset.
             const T inv_rows = T(1) / static_cast<T>(rows);
+            detail::elementwise(
+                f,
+                [inv_rows](auto scale, auto inv_std, auto& sum_dy, auto& sum_dy_xhat) {
+                    sum_dy_xhat = -inv_rows * scale * inv_std * sum_dy_xhat;  // the slope
+                    sum_dy = -inv_rows * scale * sum_dy;                      // the offset
+                },
+                scale, inv_std, sum_dy_.data(), sum_dy_xhat_.data());
+            const T* slope = sum_dy_xhat_.data();
+            const T* offset = sum_dy_.data();
             for (std::size_t r = 0; r < rows; ++r) {
                 detail::elementwise(
                     f,
-                    [inv_rows](auto dy, auto x, auto mean, auto g, auto inv_std, auto sum_dy, auto sum_dy_xhat,
-                               auto& dx) {
-                        const auto xh = (x - mean) * inv_std;
-                        dx = g * inv_std * (dy - inv_rows * (sum_dy + xh * sum_dy_xhat));
+                    [](auto dy, auto x, auto mean, auto scale, auto slope, auto offset, auto& dx) {
+                        dx = scale * dy + slope * (x - mean) + offset;
                     },
-                    grad_out.data() + r * f, x + r * f, mean, gamma, inv_std, sum_dy, sum_dy_xhat,
-                    grad_input_.data() + r * f);
+                    grad_out.data() + r * f, x + r * f, mean, scale, slope, offset, grad_input_.data() + r * f);
             }
         } else {
             for (std::size_t r = 0; r < rows; ++r) {
                 detail::elementwise(
-                    f, [](auto dy, auto g, auto inv_std, auto& dx) { dx = g * inv_std * dy; },
-                    grad_out.data() + r * f, gamma, inv_std, grad_input_.data() + r * f);
+                    f, [](auto dy, auto scale, auto& dx) { dx = scale * dy; }, grad_out.data() + r * f, scale,
+                    grad_input_.data() + r * f);
             }
         }
         return grad_input_;
@@ -240,6 +248,7 @@ private:
     Param<T> running_var_;
     std::vector<T> mean_;
     std::vector<T> inv_std_;
+    std::vector<T> scale_;  // γ/σ
     std::vector<T> sum_dy_;
     std::vector<T> sum_dy_xhat_;
     StatisticsSync sync_{};

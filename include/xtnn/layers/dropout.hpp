@@ -2,17 +2,16 @@
 // Dropout(rate): inverted dropout. In training each feature is zeroed with
 // probability `rate` and the survivors scaled by 1/(1 - rate), so evaluation
 // is the identity. Draws come from the module's own seeded engine, 16 bits
-// per element (four elements per 64-bit draw).
+// per element (detail::BulkRng).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <utility>
 
 #include "../elementwise.hpp"
 #include "../error.hpp"
 #include "../module.hpp"
-#include "../random.hpp"
+#include "../bulk_rng.hpp"
 #include "../tensor.hpp"
 
 namespace xtnn {
@@ -20,7 +19,7 @@ namespace detail {
 
 template <class T>
 struct DropoutBuffers {
-    Tensor<T> mask;  // 0 or the survivor scale, per element
+    Tensor<T> draws;  // each element's 16-bit draw: it is dropped when below the threshold
     Tensor<T> output;
     Tensor<T> grad_input;
     bool active = false;  // last forward dropped (training, rate > 0)
@@ -45,33 +44,10 @@ public:
         auto& b = buffers_.template get<T>();
         b.active = mode == Mode::train && drop_threshold_ > 0;
         if (!b.active) return x;
-        const std::size_t n = x.size();
-        ensure_shape(b.mask, x.shape(0), x.shape(1));
+        ensure_shape(b.draws, x.shape(0), x.shape(1));
         ensure_shape(b.output, x.shape(0), x.shape(1));
-        // The mask buffer first holds each element's 16-bit draw (exact in T),
-        // filled by a tight loop over the engine; one branch-free vectorized
-        // pass then turns draws into 0 or scale and applies them. A branch per
-        // element would be mispredicted at every rate worth using.
-        T* mask = b.mask.data();
-        std::size_t i = 0;
-        for (; i + 4 <= n; i += 4) {
-            const std::uint64_t word = rng_();
-            for (std::size_t k = 0; k < 4; ++k) mask[i + k] = static_cast<T>((word >> (16 * k)) & 0xffffU);
-        }
-        if (i < n) {
-            const std::uint64_t word = rng_();
-            for (std::size_t k = 0; i < n; ++i, ++k) mask[i] = static_cast<T>((word >> (16 * k)) & 0xffffU);
-        }
-        const auto scale = static_cast<T>(keep_scale_);
-        const auto threshold = static_cast<T>(drop_threshold_);
-        detail::elementwise(
-            n,
-            [=](auto in, auto& keep, auto& out) {
-                using V = decltype(in);
-                keep = detail::select(keep < V(threshold), V(0), V(scale));
-                out = in * keep;
-            },
-            x.data(), mask, b.output.data());
+        rng_.fill_uint16(b.draws.data(), x.size());
+        apply_mask<T>(x.data(), b.draws.data(), b.output.data(), x.size());
         return b.output;
     }
 
@@ -79,11 +55,9 @@ public:
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
         auto& b = buffers_.template get<T>();
         if (!b.active) return grad_out;
-        check_same_shape(grad_out, b.mask, "Dropout");
+        check_same_shape(grad_out, b.draws, "Dropout");
         ensure_shape(b.grad_input, grad_out.shape(0), grad_out.shape(1));
-        detail::elementwise(
-            grad_out.size(), [](auto g, auto keep, auto& gi) { gi = g * keep; }, grad_out.data(),
-            std::as_const(b.mask).data(), b.grad_input.data());
+        apply_mask<T>(grad_out.data(), b.draws.data(), b.grad_input.data(), grad_out.size());
         return b.grad_input;
     }
 
@@ -92,10 +66,27 @@ public:
     std::string describe() const { return detail::concat("Dropout(", rate_, ")"); }
 
 private:
+    // out = in · (0 or the survivor scale), decided by the draws: forward and
+    // backward share the draws rather than a stored mask, which saves a store
+    // stream. Branch-free, as a branch per element would be mispredicted at
+    // every rate worth using.
+    template <Real T>
+    void apply_mask(const T* in, const T* draws, T* out, std::size_t n) const {
+        const auto scale = static_cast<T>(keep_scale_);
+        const auto threshold = static_cast<T>(drop_threshold_);
+        detail::elementwise(
+            n,
+            [=](auto value, auto draw, auto& result) {
+                using V = decltype(value);
+                result = value * detail::select(draw < V(threshold), V(0), V(scale));
+            },
+            in, draws, out);
+    }
+
     double rate_;
     std::uint32_t drop_threshold_ = 0;
     double keep_scale_ = 1.0;
-    Rng rng_;
+    detail::BulkRng rng_;
     detail::PerReal<detail::DropoutBuffers> buffers_;
 };
 
