@@ -1,12 +1,14 @@
 // The main of every benchmark program: pins BLAS to XTNN_BENCH_THREADS threads
 // (default 1) and records in the output which BLAS served cblas_sgemm, its
-// kernels, the thread count and the OpenBLAS environment, so every result
-// says what produced it.
+// kernels, the thread count, the OpenBLAS environment, the -march the
+// programs were compiled for and the SIMD instruction set xsimd picked, so
+// every result says what produced it.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
 #include <string>
 
+#include <xsimd/xsimd.hpp>
 #include <xtnn/blas.hpp>
 
 namespace {
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("blas_threads", settable ? threads : threads + " (not settable: library default)");
     benchmark::AddCustomContext("OPENBLAS_CORETYPE", env_or("OPENBLAS_CORETYPE", "(unset)"));
     benchmark::AddCustomContext("OPENBLAS_L2_SIZE", env_or("OPENBLAS_L2_SIZE", "(unset)"));
+    benchmark::AddCustomContext("compiled_for", XTNN_BENCH_ARCH_FLAG);
+    benchmark::AddCustomContext("simd", xsimd::default_arch::name());
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();

@@ -79,12 +79,18 @@ def table(cells, columns):
 
 
 def nominal_peak_gflops():
-    """One core's FP32 peak at the nominal clock: 2 FMA pipes x 8 lanes x 2 flops (AVX2), or None."""
+    """One core's FP32 FMA peak at the nominal clock, or None: 2 FMA pipes x 2 flops x the
+    lanes of a pipe. Intel's AVX-512 cores have 512-bit pipes (16 lanes); AMD's Zen 4 runs
+    AVX-512 on 256-bit pipes, so it and every AVX2 core have 8."""
     try:
-        mhz = float(next(l for l in open("/proc/cpuinfo") if l.startswith("cpu MHz")).split(":")[1])
-    except (OSError, StopIteration, ValueError):
+        lines = open("/proc/cpuinfo").read().splitlines()
+        mhz = float(next(l for l in lines if l.startswith("cpu MHz")).split(":")[1])
+        flags = next(l for l in lines if l.startswith("flags")).split()
+        vendor = next(l for l in lines if l.startswith("vendor_id")).split(":")[1].strip()
+    except (OSError, StopIteration, ValueError, IndexError):
         return None
-    return 32 * mhz / 1e3
+    lanes = 16 if "avx512f" in flags and vendor == "GenuineIntel" else 8
+    return 2 * 2 * lanes * mhz / 1e3
 
 
 def plot(cells, columns, out):

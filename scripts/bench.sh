@@ -10,6 +10,9 @@
 #                                        with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
 #   ./scripts/bench.sh --filter REGEX    only benchmarks matching REGEX (Google Benchmark filter)
 #   ./scripts/bench.sh --no-pytorch      skip the PyTorch comparison
+#   ./scripts/bench.sh --arch ARCH       compile the benchmarks with -march=ARCH (default: native,
+#                                        as PyTorch picks its AVX2/AVX-512 kernels at run time);
+#                                        --arch '' keeps the compiler's x86-64 baseline (SSE2)
 #
 # Results go to build-bench/results/<date>-<time>/ (JSON per backend, thread count and
 # program; table.md, bench.png, pytorch-<threads>t.md, memory.txt).
@@ -18,14 +21,15 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-quick=0 coretype_unset=0 pytorch=1 filter=""
+quick=0 coretype_unset=0 pytorch=1 filter="" arch=native
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --coretype-unset) coretype_unset=1 ;;
     --no-pytorch) pytorch=0 ;;
     --filter) filter="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --arch) arch="$2"; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -33,7 +37,7 @@ done
 
 dir=build-bench
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DXTNN_BUILD_BENCHMARKS=ON \
-  -DXTNN_BUILD_TESTS=OFF -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WERROR=ON >/dev/null
+  -DXTNN_BUILD_TESTS=OFF -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WERROR=ON -DXTNN_BENCH_ARCH="$arch" >/dev/null
 cmake --build "$dir" -j"$(nproc 2>/dev/null || echo 2)"
 
 out="$dir/results/$(date +%Y%m%d-%H%M%S)"
@@ -43,7 +47,7 @@ bench_args=(--benchmark_repetitions="$reps" --benchmark_min_time="$min_time" --b
 if ((reps > 1)); then bench_args+=(--benchmark_report_aggregates_only=true); fi
 if [[ -n "$filter" ]]; then bench_args+=(--benchmark_filter="$filter"); fi
 
-echo "bench.sh: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-(unset)} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE-(unset)}"
+echo "bench.sh: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-(unset)} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE-(unset)} -march=${arch:-(compiler default)}"
 echo "bench.sh: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # run_backend BACKEND_DIR COLUMN_NAME THREADS [env assignments for `env`...]

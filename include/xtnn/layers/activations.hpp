@@ -15,7 +15,8 @@ namespace ops {
 // elementwise.hpp), so Activation runs it vectorized and branch-free.
 struct ReLU {
     template <class V> V apply(V x) const { return detail::select(x > V(0), x, V(0)); }
-    template <class V> V derivative(V x, V) const { return detail::select(x > V(0), V(1), V(0)); }
+    // From the output (y > 0 exactly when x > 0), so backward need not read the input.
+    template <class V> V derivative(V, V y) const { return detail::select(y > V(0), V(1), V(0)); }
     std::string describe() const { return "ReLU"; }
 };
 
