@@ -14,6 +14,7 @@
 #                                        as PyTorch picks its AVX2/AVX-512 kernels at run time);
 #                                        --arch '' keeps the compiler's x86-64 baseline (SSE2)
 #
+# XTNN_BENCH_BACKENDS='openblas-pthread;blis' limits the backends (default: every one installed).
 # Results go to build-bench/results/<date>-<time>/ (JSON per backend, thread count and
 # program; table.md, bench.png, pytorch-<threads>t.md, memory.txt).
 # Extra backends: XTNN_SETUP_EXTRAS=bench ./scripts/setup.sh installs BLIS, ATLAS,
@@ -29,7 +30,7 @@ while (($#)); do
     --no-pytorch) pytorch=0 ;;
     --filter) filter="$2"; shift ;;
     --arch) arch="$2"; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -37,7 +38,8 @@ done
 
 dir=build-bench
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DXTNN_BUILD_BENCHMARKS=ON \
-  -DXTNN_BUILD_TESTS=OFF -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WERROR=ON -DXTNN_BENCH_ARCH="$arch" >/dev/null
+  -DXTNN_BUILD_TESTS=OFF -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WERROR=ON -DXTNN_BENCH_ARCH="$arch" \
+  -DXTNN_BENCH_BACKENDS="${XTNN_BENCH_BACKENDS:-}" >/dev/null
 cmake --build "$dir" -j"$(nproc 2>/dev/null || echo 2)"
 
 out="$dir/results/$(date +%Y%m%d-%H%M%S)"

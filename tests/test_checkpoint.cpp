@@ -20,6 +20,27 @@ auto model_with_bn() {
                       Sigmoid());
 }
 
+// Copies the archive at `from` to `to` with element 0 of `key` set to `value`.
+void rewrite_with(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& key,
+                  float value) {
+    const auto archive = read_npz(from);
+    NpzWriter writer;
+    for (const std::string& name : archive.names()) {
+        const NpyArray& array = archive.get(name);
+        if (array.dtype == DType::int64) {
+            std::vector<std::int64_t> values(array.size());
+            array.copy_values(std::span(values));
+            writer.add(name, values.data(), array.shape);
+        } else {
+            std::vector<float> values(array.size());
+            array.copy_values(std::span(values));
+            if (name == key) values[0] = value;
+            writer.add(name, values.data(), array.shape);
+        }
+    }
+    writer.save(to);
+}
+
 }  // namespace
 
 TEST_CASE("save/load round trip: predictions of the loaded model equal the saved model's bit for bit") {
@@ -65,6 +86,33 @@ TEST_CASE("loading into a model with other names or shapes lists every mismatch 
     }
     const auto after = std::vector<float>(parameters(other).all_values.begin(), parameters(other).all_values.end());
     CHECK(before == after);
+}
+
+TEST_CASE("a negative variance or Adam second moment in a checkpoint is an error that changes nothing") {
+    auto data = make_xor<float>(3, 128, 0.2, 1);
+    auto model = model_with_bn();
+    Adam<float> opt(1e-2);
+    FitOptions o;
+    o.epochs = 1;
+    fit(model, opt, BinaryCrossEntropy{}, data, o);
+    const auto path = temp_path("valid.npz");
+    save(model, path, opt);
+    const auto before = std::vector<float>(parameters(model).all_values.begin(), parameters(model).all_values.end());
+
+    const auto bad_variance = temp_path("negative_variance.npz");
+    rewrite_with(path, bad_variance, "2.running_var", -0.5f);
+    CHECK_THROWS_WITH_AS(load(model, bad_variance, opt),
+                         doctest::Contains("'2.running_var' holds a negative value (-0.5) at index 0"), xtnn::error);
+    const auto bad_moment = temp_path("negative_moment.npz");
+    rewrite_with(path, bad_moment, "optimizer.v", -1e-3f);
+    CHECK_THROWS_WITH_AS(load(model, bad_moment, opt), doctest::Contains("'optimizer.v' holds a negative value"),
+                         xtnn::error);
+    const auto after = std::vector<float>(parameters(model).all_values.begin(), parameters(model).all_values.end());
+    CHECK(before == after);
+    // The untouched file still loads, and a zero variance is allowed.
+    const auto zero_variance = temp_path("zero_variance.npz");
+    rewrite_with(path, zero_variance, "2.running_var", 0.0f);
+    CHECK_NOTHROW(load(model, zero_variance, opt));
 }
 
 TEST_CASE("a corrupt or truncated checkpoint raises an error naming the file") {

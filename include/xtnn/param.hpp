@@ -47,6 +47,7 @@ struct ParamSpec {
     Regularizer regularizer = NoRegularizer{};
     std::size_t fan_in = 0;
     std::size_t fan_out = 0;
+    bool nonnegative = false;  // a variance: loading a negative value is an error
 };
 
 template <Real T>
@@ -72,6 +73,7 @@ public:
     std::size_t cols() const { return spec_.cols; }
     std::size_t size() const { return spec_.rows * spec_.cols; }
     bool trainable() const { return spec_.kind == ParamKind::trainable; }
+    bool nonnegative() const { return spec_.nonnegative; }
     const Regularizer& regularizer() const { return spec_.regularizer; }
     const Initializer& initializer() const { return spec_.init; }
     bool initialized() const { return initialized_; }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -54,6 +55,17 @@ inline void require_float_dtype(const NpyArray& array, std::string_view name, st
     }
 }
 
+// A mean of squares (a variance, Adam's v) below zero would turn into NaN at
+// the first square root: a corrupted or hand-edited checkpoint.
+template <class T>
+void check_nonnegative(std::span<const T> values, std::string_view key, std::string_view source) {
+    const auto bad = std::find_if(values.begin(), values.end(), [](T v) { return v < T(0); });
+    if (bad != values.end()) {
+        fail(source, ": '", key, "' holds a negative value (", *bad, ") at index ", bad - values.begin(),
+             "; it is a mean of squares and must be >= 0");
+    }
+}
+
 template <class X>
 void load_extra(const NpzArchive& archive, X& extra) {
     const std::string_view source = archive.source();
@@ -68,6 +80,9 @@ void load_extra(const NpzArchive& archive, X& extra) {
         const auto bad = std::find_if(values.begin(), values.end(), [](auto v) { return !std::isfinite(v); });
         if (bad != values.end()) {
             fail(source, ": '", key, "' holds a non-finite value at index ", bad - values.begin());
+        }
+        if constexpr (requires { X::nonnegative_state; }) {
+            if (name == X::nonnegative_state) check_nonnegative(std::span(std::as_const(values)), key, source);
         }
     });
     if constexpr (CheckpointOptimizer<X>) {
@@ -143,6 +158,7 @@ void load(M& model, const NpzArchive& archive, Extras&... extras) {
                 detail::fail(source, ": '", p.name(), "' holds a non-finite value at index ", i - at);
             }
         }
+        if (p.nonnegative()) detail::check_nonnegative(std::span<const T>(staged).subspan(at), p.name(), source);
     });
     std::tuple<Extras...> staged_extras(extras...);
     std::apply([&](auto&... staged_extra) { (detail::load_extra(archive, staged_extra), ...); }, staged_extras);

@@ -47,6 +47,8 @@ public:
     /// Calls f("m", first moments) and f("v", second moments).
     template <class F>
     void visit_state(F&& f) { moments_.visit(f); }
+    /// Means of squares: a checkpoint with a negative one is rejected.
+    static constexpr std::string_view nonnegative_state = "v";
 
 private:
     detail::AdamMoments<T> moments_;

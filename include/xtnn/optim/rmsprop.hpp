@@ -76,6 +76,8 @@ public:
         f(std::string_view("velocity"), square_mean_);
         if (this->options().momentum > 0.0) f(std::string_view("momentum"), momentum_);
     }
+    /// The mean of g²: a checkpoint with a negative one is rejected.
+    static constexpr std::string_view nonnegative_state = "velocity";
 
 private:
     std::vector<T> square_mean_;
