@@ -2,8 +2,6 @@
 // A small command-line parser for the example programs: --name value pairs and
 // --flag switches, with a usage text and clear errors for unknown options.
 #include <algorithm>
-#include <cstdlib>
-#include <iostream>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -14,15 +12,19 @@
 
 namespace cli {
 
+// Thrown for -h/--help, so main can print the usage once (on one MPI rank) and
+// return normally, running destructors, instead of exiting mid-parse. Not a
+// std::exception: a handler for errors does not catch it.
+struct HelpRequested {
+    std::string usage;
+};
+
 class Args {
 public:
     Args(int argc, char** argv, std::string usage) : usage_(std::move(usage)) {
         for (int i = 1; i < argc; ++i) {
             std::string arg = argv[i];
-            if (arg == "-h" || arg == "--help") {
-                std::cout << usage_;
-                std::exit(0);
-            }
+            if (arg == "-h" || arg == "--help") throw HelpRequested{usage_};
             if (!arg.starts_with("--")) xtnn::detail::fail("unexpected argument '", arg, "'\n", usage_);
             if (i + 1 < argc && !std::string(argv[i + 1]).starts_with("--")) {
                 values_[arg] = argv[++i];

@@ -254,6 +254,9 @@ int main(int argc, char** argv) {
     Processes processes(argc, argv);
     try {
         return main_impl(argc, argv, processes);
+    } catch (const cli::HelpRequested& help) {
+        if (processes.root()) std::fputs(help.usage.c_str(), stdout);
+        return 0;
     } catch (const std::exception& e) {
         return processes.fail(e.what());
     }

@@ -53,6 +53,9 @@ inline int single_run_main(const std::string& model, int argc, char** argv) try 
         xtnn::write_file_atomically(json, text);
     }
     return 0;
+} catch (const cli::HelpRequested& help) {
+    std::fputs(help.usage.c_str(), stdout);
+    return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", model.c_str(), e.what());
     return 1;

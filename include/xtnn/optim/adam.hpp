@@ -69,14 +69,38 @@ private:
     std::vector<T> v_;
 };
 
+// What Adam and AdamW share: the moments, their checkpoint names and the
+// update. They differ only in the decay applied to every parameter first.
+template <class Derived, Real T, class Options>
+class AdamFamily : public OptimizerBase<Derived, T, Options> {
+public:
+    /// Calls f("m", first moments) and f("v", second moments).
+    template <class F>
+    void visit_state(F&& f) { moments_.visit(f); }
+    /// Means of squares: a checkpoint with a negative one is rejected.
+    static constexpr std::string_view nonnegative_state = "v";
+
+protected:
+    using OptimizerBase<Derived, T, Options>::OptimizerBase;
+
+    void adam_step(std::span<T> params, std::span<const T> grads, double decay) {
+        const auto t = this->begin_step(params, grads);
+        const auto& o = this->options();
+        moments_.update(params, grads, t, o.learning_rate, o.beta1, o.beta2, o.epsilon, decay);
+    }
+
+private:
+    AdamMoments<T> moments_;
+};
+
 }  // namespace detail
 
 /// Adam: m and v are running means of g and g²; p −= lr·m̂ / (√v̂ + ε) with the
 /// bias-corrected m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ). The first step moves each
 /// parameter by lr·sign(g) (up to ε).
 template <Real T>
-class Adam : public OptimizerBase<Adam<T>, T, AdamOptions> {
-    using Base = OptimizerBase<Adam<T>, T, AdamOptions>;
+class Adam : public detail::AdamFamily<Adam<T>, T, AdamOptions> {
+    using Base = detail::AdamFamily<Adam<T>, T, AdamOptions>;
 
 public:
     explicit Adam(double learning_rate = AdamOptions{}.learning_rate,
@@ -89,20 +113,7 @@ public:
     }
 
     /// One update of every parameter from its gradient.
-    void step(std::span<T> params, std::span<const T> grads) {
-        const auto t = this->begin_step(params, grads);
-        const auto& o = this->options();
-        moments_.update(params, grads, t, o.learning_rate, o.beta1, o.beta2, o.epsilon, 1.0);
-    }
-
-    /// Calls f("m", first moments) and f("v", second moments).
-    template <class F>
-    void visit_state(F&& f) { moments_.visit(f); }
-    /// Means of squares: a checkpoint with a negative one is rejected.
-    static constexpr std::string_view nonnegative_state = "v";
-
-private:
-    detail::AdamMoments<T> moments_;
+    void step(std::span<T> params, std::span<const T> grads) { this->adam_step(params, grads, 1.0); }
 };
 
 }  // namespace xtnn

@@ -21,8 +21,8 @@ struct AdamWOptions {
 /// As PyTorch: p ← p·(1 − lr·weight_decay), then the Adam update. Unlike an L2
 /// penalty, the decay is not rescaled by Adam's per-parameter step size.
 template <Real T>
-class AdamW : public OptimizerBase<AdamW<T>, T, AdamWOptions> {
-    using Base = OptimizerBase<AdamW<T>, T, AdamWOptions>;
+class AdamW : public detail::AdamFamily<AdamW<T>, T, AdamWOptions> {
+    using Base = detail::AdamFamily<AdamW<T>, T, AdamWOptions>;
 
 public:
     explicit AdamW(double learning_rate = AdamWOptions{}.learning_rate,
@@ -38,20 +38,8 @@ public:
 
     /// One update of every parameter from its gradient.
     void step(std::span<T> params, std::span<const T> grads) {
-        const auto t = this->begin_step(params, grads);
-        const auto& o = this->options();
-        moments_.update(params, grads, t, o.learning_rate, o.beta1, o.beta2, o.epsilon,
-                        1.0 - o.learning_rate * o.weight_decay);
+        this->adam_step(params, grads, 1.0 - this->options().learning_rate * this->options().weight_decay);
     }
-
-    /// Calls f("m", first moments) and f("v", second moments).
-    template <class F>
-    void visit_state(F&& f) { moments_.visit(f); }
-    /// Means of squares: a checkpoint with a negative one is rejected.
-    static constexpr std::string_view nonnegative_state = "v";
-
-private:
-    detail::AdamMoments<T> moments_;
 };
 
 }  // namespace xtnn
