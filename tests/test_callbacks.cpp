@@ -87,5 +87,6 @@ TEST_CASE("ProgressBar prints one line per epoch and the stop reason") {
     for (int c; (c = std::fgetc(out)) != EOF;) text += static_cast<char>(c);
     std::fclose(out);
     CHECK(text.find("xor: epoch 1/6 - loss ") != std::string::npos);
+    CHECK(text.find("s to epoch 6\n") != std::string::npos);  // the ETA names what it estimates
     CHECK(text.find("xor: EarlyStopping: loss did not improve") != std::string::npos);
 }

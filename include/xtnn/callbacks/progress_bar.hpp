@@ -59,7 +59,8 @@ struct ProgressBar {
         const double eta = elapsed / static_cast<double>(log.epoch) *
                            static_cast<double>(state.epochs - log.epoch);
         line += detail::concat(" - lr ", log.learning_rate, " - ", format(log.seconds), "s");
-        if (!last) line += " - ETA " + format(eta) + "s (at most)";
+        // Time to the epoch cap at the mean pace so far; an early stop only shortens it.
+        if (!last) line += detail::concat(" - ETA ", format(eta), "s to epoch ", state.epochs);
         std::fprintf(stream, "%s%s\n", live ? "\r\033[K" : "", line.c_str());
         std::fflush(stream);
     }
