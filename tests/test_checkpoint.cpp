@@ -20,6 +20,16 @@ auto model_with_bn() {
                       Sigmoid());
 }
 
+// Trains `model` with `optimizer` for `epochs` and saves both to `path`.
+template <class Model, class Data>
+void train_and_save(Model& model, Adam<float>& optimizer, const Data& data, std::size_t epochs,
+                    const std::filesystem::path& path) {
+    FitOptions o;
+    o.epochs = epochs;
+    fit(model, optimizer, BinaryCrossEntropy{}, data, o);
+    save(model, path, optimizer);
+}
+
 // Copies the archive at `from` to `to` with element 0 of `key` set to `value`.
 void rewrite_with(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& key,
                   float value) {
@@ -47,11 +57,8 @@ TEST_CASE("save/load round trip: predictions of the loaded model equal the saved
     auto data = make_xor<float>(3, 256, 0.2, 1);
     auto model = model_with_bn();
     Adam<float> opt(1e-2);
-    FitOptions o;
-    o.epochs = 3;
-    fit(model, opt, BinaryCrossEntropy{}, data, o);
     const auto path = temp_path("model.npz");
-    save(model, path, opt);
+    train_and_save(model, opt, data, 3, path);
 
     auto loaded = model_with_bn();
     Adam<float> opt2(1e-2);
@@ -89,14 +96,10 @@ TEST_CASE("loading into a model with other names or shapes lists every mismatch 
 }
 
 TEST_CASE("a negative variance or Adam second moment in a checkpoint is an error that changes nothing") {
-    auto data = make_xor<float>(3, 128, 0.2, 1);
     auto model = model_with_bn();
     Adam<float> opt(1e-2);
-    FitOptions o;
-    o.epochs = 1;
-    fit(model, opt, BinaryCrossEntropy{}, data, o);
     const auto path = temp_path("valid.npz");
-    save(model, path, opt);
+    train_and_save(model, opt, make_xor<float>(3, 128, 0.2, 1), 1, path);
     const auto before = std::vector<float>(parameters(model).all_values.begin(), parameters(model).all_values.end());
 
     const auto bad_variance = temp_path("negative_variance.npz");
