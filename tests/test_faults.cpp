@@ -224,6 +224,31 @@ TEST_CASE("a process killed in the middle of a save loop leaves the last complet
     CHECK(interrupted_saves >= 1);
 }
 
+TEST_CASE("the next save removes the temporaries of writers that no longer run, and only those") {
+    const ScratchDir dir("stale-temporaries");
+    const auto path = dir / "model.npz";
+    const pid_t child = ::fork();  // a pid that has certainly ended: a child reaped below
+    REQUIRE(child >= 0);
+    if (child == 0) ::_exit(0);
+    REQUIRE(::waitpid(child, nullptr, 0) == child);
+    const auto temporary_of = [&](const std::string& target, long pid) {
+        return dir / (target + ".tmp." + std::to_string(pid) + ".0");
+    };
+    const auto dead = temporary_of("model.npz", child);
+    const auto live = temporary_of("model.npz", 1);  // init runs as long as the machine does
+    const auto own = temporary_of("model.npz", ::getpid());
+    const auto other_target = temporary_of("other.npz", child);
+    const auto not_ours = dir / "model.npz.tmp.notes";
+    for (const auto& p : {dead, live, own, other_target, not_ours}) write_file_atomically(p, "partial");
+    write_file_atomically(path, "complete");
+    CHECK_FALSE(std::filesystem::exists(dead));
+    CHECK(std::filesystem::exists(live));
+    CHECK(std::filesystem::exists(own));
+    CHECK(std::filesystem::exists(other_target));
+    CHECK(std::filesystem::exists(not_ours));
+    CHECK(read_file(path) == "complete");
+}
+
 TEST_CASE("a failed write raises, names the file and the reason, and leaves the previous checkpoint intact") {
     const ScratchDir dir("checkpoint-full");
     const auto path = dir / "model.npz";

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,6 +73,37 @@ inline std::filesystem::path create_temporary_beside(const std::filesystem::path
     }
 }
 
+// A writer killed mid-save leaves its temporary behind. The next save of the
+// same file removes those whose writer, the pid in the name, no longer runs on
+// this host; a live process's temporary (another writer's, or one of this
+// process's threads') is never touched. Best effort: the save has already
+// succeeded, so nothing here may fail it.
+inline void remove_stale_temporaries(const std::filesystem::path& target) noexcept {
+    try {
+        const std::string prefix = target.filename().string() + ".tmp.";
+        std::filesystem::path directory = target.parent_path();
+        if (directory.empty()) directory = ".";
+        std::error_code ec;
+        for (std::filesystem::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (!name.starts_with(prefix)) continue;
+            const std::string_view rest = std::string_view(name).substr(prefix.size());  // "<pid>.<counter>"
+            const std::size_t dot = rest.find('.');
+            const auto digits = [](std::string_view text) {
+                return !text.empty() && text.size() < 10 &&
+                       text.find_first_not_of("0123456789") == std::string_view::npos;
+            };
+            if (dot == std::string_view::npos || !digits(rest.substr(0, dot)) || !digits(rest.substr(dot + 1))) {
+                continue;
+            }
+            const auto pid = static_cast<pid_t>(std::stol(std::string(rest.substr(0, dot))));
+            if (pid <= 0 || pid == ::getpid()) continue;
+            if (::kill(pid, 0) != 0 && errno == ESRCH) ::unlink(it->path().c_str());
+        }
+    } catch (...) {
+    }
+}
+
 }  // namespace detail
 
 inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
@@ -106,6 +138,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
     if (directory.empty()) directory = ".";
     detail::FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.valid()) ::fsync(dir.get());
+    detail::remove_stale_temporaries(path);
 }
 
 inline std::string read_file(const std::filesystem::path& path) {
