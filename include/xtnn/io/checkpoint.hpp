@@ -55,13 +55,20 @@ inline void require_float_dtype(const NpyArray& array, std::string_view name, st
     }
 }
 
-// A mean of squares (a variance, Adam's v) below zero would turn into NaN at
-// the first square root: a corrupted or hand-edited checkpoint.
+// Values read from a checkpoint must be finite and, where they are a mean of
+// squares (a variance, Adam's v), not negative: that would turn into NaN at the
+// first square root. Either is a corrupted or hand-edited file.
 template <class T>
-void check_nonnegative(std::span<const T> values, std::string_view key, std::string_view source) {
-    const auto bad = std::find_if(values.begin(), values.end(), [](T v) { return v < T(0); });
+void check_loaded_values(std::span<const T> values, std::string_view key, std::string_view source,
+                         bool nonnegative) {
+    const auto bad = std::find_if(values.begin(), values.end(), [](T v) { return !std::isfinite(v); });
     if (bad != values.end()) {
-        fail(source, ": '", key, "' holds a negative value (", *bad, ") at index ", bad - values.begin(),
+        fail(source, ": '", key, "' holds a non-finite value at index ", bad - values.begin());
+    }
+    if (!nonnegative) return;
+    const auto negative = std::find_if(values.begin(), values.end(), [](T v) { return v < T(0); });
+    if (negative != values.end()) {
+        fail(source, ": '", key, "' holds a negative value (", *negative, ") at index ", negative - values.begin(),
              "; it is a mean of squares and must be >= 0");
     }
 }
@@ -77,13 +84,9 @@ void load_extra(const NpzArchive& archive, X& extra) {
         require_float_dtype(array, key, source);
         values.resize(array.size());
         array.copy_values(std::span(values));
-        const auto bad = std::find_if(values.begin(), values.end(), [](auto v) { return !std::isfinite(v); });
-        if (bad != values.end()) {
-            fail(source, ": '", key, "' holds a non-finite value at index ", bad - values.begin());
-        }
-        if constexpr (requires { X::nonnegative_state; }) {
-            if (name == X::nonnegative_state) check_nonnegative(std::span(std::as_const(values)), key, source);
-        }
+        bool nonnegative = false;
+        if constexpr (requires { X::nonnegative_state; }) nonnegative = name == X::nonnegative_state;
+        check_loaded_values(std::span(std::as_const(values)), key, source, nonnegative);
     });
     if constexpr (CheckpointOptimizer<X>) {
         const std::string key = prefix + "iterations";
@@ -153,12 +156,7 @@ void load(M& model, const NpzArchive& archive, Extras&... extras) {
         const std::size_t at = staged.size();
         staged.resize(at + p.size());
         a.copy_values(std::span(staged).subspan(at, p.size()));
-        for (std::size_t i = at; i < staged.size(); ++i) {
-            if (!std::isfinite(staged[i])) {
-                detail::fail(source, ": '", p.name(), "' holds a non-finite value at index ", i - at);
-            }
-        }
-        if (p.nonnegative()) detail::check_nonnegative(std::span<const T>(staged).subspan(at), p.name(), source);
+        detail::check_loaded_values(std::span<const T>(staged).subspan(at), p.name(), source, p.nonnegative());
     });
     std::tuple<Extras...> staged_extras(extras...);
     std::apply([&](auto&... staged_extra) { (detail::load_extra(archive, staged_extra), ...); }, staged_extras);
