@@ -9,7 +9,8 @@
 #include <string>
 
 #include <xsimd/xsimd.hpp>
-#include <xtnn/blas.hpp>
+#include <xtnn/kernels/blas_info.hpp>
+#include <xtnn/kernels/gemm.hpp>
 
 namespace {
 

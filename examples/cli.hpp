@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include <xtnn/error.hpp>
+#include <xtnn/core/error.hpp>
 
 namespace cli {
 

@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <utility>
 
-#include <xtnn/error.hpp>
+#include <xtnn/core/error.hpp>
 
 #include "experiment.hpp"
 

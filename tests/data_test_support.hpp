@@ -10,7 +10,7 @@
 
 #include <doctest/doctest.h>
 
-#include <xtnn/error.hpp>
+#include <xtnn/core/error.hpp>
 
 namespace xtnn_test {
 

@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <functional>
 
-#include <xtnn/module.hpp>
-#include <xtnn/parameters.hpp>
-#include <xtnn/random.hpp>
-#include <xtnn/tensor.hpp>
+#include <xtnn/core/module.hpp>
+#include <xtnn/params/model_parameters.hpp>
+#include <xtnn/core/random.hpp>
+#include <xtnn/core/tensor.hpp>
 
 namespace xtnn::testing {
 

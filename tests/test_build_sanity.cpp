@@ -1,8 +1,8 @@
 // Build sanity: the foundation headers compile together under the project flags
 // and behave as documented.
-#include <xtnn/error.hpp>
-#include <xtnn/random.hpp>
-#include <xtnn/tensor.hpp>
+#include <xtnn/core/error.hpp>
+#include <xtnn/core/random.hpp>
+#include <xtnn/core/tensor.hpp>
 
 #include <doctest/doctest.h>
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include <xtnn/bulk_rng.hpp>
+#include <xtnn/kernels/bulk_rng.hpp>
 
 using xtnn::detail::BulkRng;
 

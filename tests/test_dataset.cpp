@@ -12,13 +12,13 @@
 #include <doctest/doctest.h>
 
 #include <xtnn/data/batches.hpp>
-#include <xtnn/data/check_finite.hpp>
+#include <xtnn/core/check_finite.hpp>
 #include <xtnn/data/dataset.hpp>
 #include <xtnn/data/load_dataset.hpp>
 #include <xtnn/data/scaler.hpp>
 #include <xtnn/data/split.hpp>
 #include <xtnn/io/npy.hpp>
-#include <xtnn/random.hpp>
+#include <xtnn/core/random.hpp>
 
 #include "data_test_support.hpp"
 

@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include <xtnn/initializers.hpp>
+#include <xtnn/params/initializers.hpp>
 
 using namespace xtnn;
 

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <string>
 
-#include <xtnn/loss.hpp>
-#include <xtnn/random.hpp>
+#include <xtnn/losses/binary_crossentropy.hpp>
+#include <xtnn/losses/cross_entropy.hpp>
+#include <xtnn/losses/mean_squared_error.hpp>
+#include <xtnn/core/random.hpp>
 
 using namespace xtnn;
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include <xtnn/metrics.hpp>
+#include <xtnn/metrics/classification.hpp>
 
 using namespace xtnn;
 

@@ -11,7 +11,7 @@
 #include <xtnn/optim/adamw.hpp>
 #include <xtnn/optim/rmsprop.hpp>
 #include <xtnn/optim/sgd.hpp>
-#include <xtnn/random.hpp>
+#include <xtnn/core/random.hpp>
 
 using namespace xtnn;
 

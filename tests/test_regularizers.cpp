@@ -5,7 +5,7 @@
 #include <span>
 #include <vector>
 
-#include <xtnn/regularizers.hpp>
+#include <xtnn/params/regularizers.hpp>
 
 using namespace xtnn;
 

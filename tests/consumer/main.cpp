@@ -4,8 +4,8 @@
 #if __has_include(<xtnn/xtnn.hpp>)
 #include <xtnn/xtnn.hpp>
 #else
-#include <xtnn/random.hpp>
-#include <xtnn/tensor.hpp>
+#include <xtnn/core/random.hpp>
+#include <xtnn/core/tensor.hpp>
 #endif
 
 #include <cblas.h>

@@ -10,7 +10,7 @@
 #include <limits>
 #include <string>
 
-#include "../error.hpp"
+#include "../core/error.hpp"
 #include "../train/history.hpp"
 #include "../train/training_state.hpp"
 

@@ -13,7 +13,7 @@
 #include <limits>
 #include <string>
 
-#include "../error.hpp"
+#include "../core/error.hpp"
 #include "../train/history.hpp"
 #include "../train/training_state.hpp"
 

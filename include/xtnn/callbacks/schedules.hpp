@@ -7,7 +7,7 @@
 #include <numbers>
 #include <string>
 
-#include "../error.hpp"
+#include "../core/error.hpp"
 #include "../train/history.hpp"
 #include "../train/training_state.hpp"
 

@@ -9,10 +9,10 @@
 #include <type_traits>
 #include <utility>
 
-#include "../module.hpp"
-#include "../param.hpp"
-#include "../tensor.hpp"
-#include "terminal.hpp"
+#include "../core/module.hpp"
+#include "../params/packing.hpp"
+#include "../core/tensor.hpp"
+#include "../train/fusion.hpp"
 
 namespace xtnn {
 

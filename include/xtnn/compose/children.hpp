@@ -7,9 +7,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "../module.hpp"
-#include "../param.hpp"
-#include "../random.hpp"
+#include "../core/module.hpp"
+#include "../params/packing.hpp"
+#include "../core/random.hpp"
 
 namespace xtnn::detail {
 

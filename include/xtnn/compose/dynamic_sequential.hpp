@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "../error.hpp"
-#include "../module.hpp"
-#include "../param.hpp"
-#include "../random.hpp"
-#include "../tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/module.hpp"
+#include "../params/packing.hpp"
+#include "../core/random.hpp"
+#include "../core/tensor.hpp"
 #include "any_module.hpp"
-#include "terminal.hpp"
+#include "../train/fusion.hpp"
 #include "width_check.hpp"
 
 namespace xtnn {

@@ -10,10 +10,10 @@
 #include <tuple>
 #include <utility>
 
-#include "../error.hpp"
-#include "../module.hpp"
-#include "../param.hpp"
-#include "../tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/module.hpp"
+#include "../params/packing.hpp"
+#include "../core/tensor.hpp"
 #include "children.hpp"
 
 namespace xtnn {

@@ -9,9 +9,9 @@
 #include <tuple>
 #include <utility>
 
-#include "../module.hpp"
-#include "../param.hpp"
-#include "../tensor.hpp"
+#include "../core/module.hpp"
+#include "../params/packing.hpp"
+#include "../core/tensor.hpp"
 #include "children.hpp"
 #include "width_check.hpp"
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "../error.hpp"
+#include "../core/error.hpp"
 
 namespace xtnn::detail {
 

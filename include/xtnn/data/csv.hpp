@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "../error.hpp"
+#include "../core/error.hpp"
 #include "../io/atomic_file.hpp"
-#include "../tensor.hpp"
+#include "../core/tensor.hpp"
 #include "dataset.hpp"
 
 namespace xtnn {

@@ -5,8 +5,8 @@
 #include <span>
 #include <utility>
 
-#include "../error.hpp"
-#include "../tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
 #include "gather_rows.hpp"
 
 namespace xtnn {

@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <span>
 
-#include "../error.hpp"
-#include "../tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 

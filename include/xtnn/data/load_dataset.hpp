@@ -4,10 +4,10 @@
 #include <filesystem>
 #include <utility>
 
-#include "../error.hpp"
+#include "../core/error.hpp"
 #include "../io/npy.hpp"
-#include "../tensor.hpp"
-#include "check_finite.hpp"
+#include "../core/tensor.hpp"
+#include "../core/check_finite.hpp"
 #include "dataset.hpp"
 
 namespace xtnn {

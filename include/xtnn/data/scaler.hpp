@@ -15,9 +15,9 @@
 #include <utility>
 #include <vector>
 
-#include "../error.hpp"
-#include "../tensor.hpp"
-#include "check_finite.hpp"
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
+#include "../core/check_finite.hpp"
 
 namespace xtnn {
 namespace detail {

@@ -13,9 +13,9 @@
 #include <span>
 #include <vector>
 
-#include "../error.hpp"
-#include "../random.hpp"
-#include "../tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/random.hpp"
+#include "../core/tensor.hpp"
 #include "dataset.hpp"
 
 namespace xtnn {

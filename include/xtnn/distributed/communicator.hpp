@@ -16,8 +16,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "../error.hpp"
-#include "../tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn::distributed {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "../data/dataset.hpp"
-#include "../error.hpp"
+#include "../core/error.hpp"
 
 namespace xtnn::distributed {
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../error.hpp"
+#include "../core/error.hpp"
 
 namespace xtnn {
 namespace detail {

@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "../error.hpp"
-#include "../parameters.hpp"
+#include "../core/error.hpp"
+#include "../params/model_parameters.hpp"
 #include "npz.hpp"
 
 namespace xtnn {

@@ -23,8 +23,8 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include "../error.hpp"
-#include "../tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
 #include "atomic_file.hpp"
 
 namespace xtnn {

@@ -16,7 +16,7 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include "../error.hpp"
+#include "../core/error.hpp"
 #include "atomic_file.hpp"
 #include "npy.hpp"
 

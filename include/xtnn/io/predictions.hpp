@@ -7,8 +7,8 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include "../data/check_finite.hpp"
-#include "../parameters.hpp"
+#include "../core/check_finite.hpp"
+#include "../params/model_parameters.hpp"
 #include "../train/fit.hpp"
 #include "npy.hpp"
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <utility>
 
-#include "../elementwise.hpp"
-#include "../error.hpp"
-#include "../module.hpp"
-#include "../tensor.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../core/error.hpp"
+#include "../core/module.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 namespace detail {

@@ -4,8 +4,8 @@
 #include <numbers>
 #include <string>
 
-#include "../elementwise.hpp"
-#include "../error.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../core/error.hpp"
 #include "activation.hpp"
 
 namespace xtnn {

@@ -15,11 +15,11 @@
 #include <utility>
 #include <vector>
 
-#include "../elementwise.hpp"
-#include "../error.hpp"
-#include "../module.hpp"
-#include "../param.hpp"
-#include "../tensor.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../core/error.hpp"
+#include "../core/module.hpp"
+#include "../params/packing.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 

@@ -7,14 +7,14 @@
 #include <optional>
 #include <string>
 
-#include "../blas.hpp"
-#include "../elementwise.hpp"
-#include "../error.hpp"
-#include "../initializers.hpp"
-#include "../module.hpp"
-#include "../param.hpp"
-#include "../regularizers.hpp"
-#include "../tensor.hpp"
+#include "../kernels/gemm.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../core/error.hpp"
+#include "../params/initializers.hpp"
+#include "../core/module.hpp"
+#include "../params/packing.hpp"
+#include "../params/regularizers.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 

@@ -8,11 +8,11 @@
 #include <cstdint>
 #include <string>
 
-#include "../elementwise.hpp"
-#include "../error.hpp"
-#include "../module.hpp"
-#include "../bulk_rng.hpp"
-#include "../tensor.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../core/error.hpp"
+#include "../core/module.hpp"
+#include "../kernels/bulk_rng.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 namespace detail {

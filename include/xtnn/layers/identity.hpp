@@ -2,8 +2,8 @@
 // Identity: passes its input and gradient through untouched (no copy).
 #include <string>
 
-#include "../module.hpp"
-#include "../tensor.hpp"
+#include "../core/module.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 

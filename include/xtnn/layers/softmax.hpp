@@ -6,9 +6,9 @@
 #include <string>
 #include <utility>
 
-#include "../error.hpp"
-#include "../module.hpp"
-#include "../tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/module.hpp"
+#include "../core/tensor.hpp"
 #include "activation.hpp"
 
 namespace xtnn {

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "../error.hpp"
-#include "../tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn::detail {
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../tensor.hpp"
+#include "../core/tensor.hpp"
 #include "common.hpp"
 
 namespace xtnn {

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "../tensor.hpp"
-#include "kernels.hpp"
+#include "../core/tensor.hpp"
+#include "../kernels/elementwise.hpp"
 #include "optimizer.hpp"
 
 namespace xtnn {
@@ -46,7 +46,7 @@ public:
         const auto one_minus_b2 = static_cast<T>(1.0 - beta2);
         const auto eps = static_cast<T>(epsilon);
         const auto keep = static_cast<T>(decay);
-        update_elementwise(
+        elementwise(
             params.size(),
             [=](auto g, auto& p, auto& mean, auto& square_mean) {
                 using std::sqrt;

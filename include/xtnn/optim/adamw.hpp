@@ -3,7 +3,7 @@
 #include <span>
 #include <string_view>
 
-#include "../tensor.hpp"
+#include "../core/tensor.hpp"
 #include "adam.hpp"
 #include "optimizer.hpp"
 

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "../error.hpp"
-#include "../tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "../tensor.hpp"
-#include "kernels.hpp"
+#include "../core/tensor.hpp"
+#include "../kernels/elementwise.hpp"
 #include "optimizer.hpp"
 
 namespace xtnn {
@@ -48,7 +48,7 @@ public:
         const auto eps = static_cast<T>(o.epsilon);
         const auto mu = static_cast<T>(o.momentum);
         if (o.momentum == 0.0) {
-            detail::update_elementwise(
+            detail::elementwise(
                 params.size(),
                 [=](auto g, auto& p, auto& s) {
                     using std::sqrt;
@@ -57,7 +57,7 @@ public:
                 },
                 grads.data(), params.data(), square_mean_.data());
         } else {
-            detail::update_elementwise(
+            detail::elementwise(
                 params.size(),
                 [=](auto g, auto& p, auto& s, auto& u) {
                     using std::sqrt;

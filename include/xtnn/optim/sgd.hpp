@@ -4,8 +4,8 @@
 #include <string_view>
 #include <vector>
 
-#include "../tensor.hpp"
-#include "kernels.hpp"
+#include "../core/tensor.hpp"
+#include "../kernels/elementwise.hpp"
 #include "optimizer.hpp"
 
 namespace xtnn {
@@ -43,11 +43,11 @@ public:
         const auto lr = static_cast<T>(options.learning_rate);
         const auto mu = static_cast<T>(options.momentum);
         if (options.momentum == 0.0) {
-            detail::update_elementwise(
+            detail::elementwise(
                 params.size(), [lr](auto g, auto& p) { p -= lr * g; }, grads.data(),
                 params.data());
         } else if (options.nesterov) {
-            detail::update_elementwise(
+            detail::elementwise(
                 params.size(),
                 [lr, mu](auto g, auto& p, auto& v) {
                     v = mu * v - lr * g;
@@ -55,7 +55,7 @@ public:
                 },
                 grads.data(), params.data(), velocity_.data());
         } else {
-            detail::update_elementwise(
+            detail::elementwise(
                 params.size(),
                 [lr, mu](auto g, auto& p, auto& v) {
                     v = mu * v - lr * g;

@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "../compose/terminal.hpp"
-#include "../error.hpp"
-#include "../loss.hpp"
-#include "../module.hpp"
-#include "../parameters.hpp"
-#include "../tensor.hpp"
+#include "fusion.hpp"
+#include "../core/error.hpp"
+#include "../losses/binary_crossentropy.hpp"
+#include "../losses/cross_entropy.hpp"
+#include "../losses/loss.hpp"
+#include "../losses/mean_squared_error.hpp"
+#include "../core/module.hpp"
+#include "../params/model_parameters.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 

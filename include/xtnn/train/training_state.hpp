@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "../module.hpp"
-#include "../tensor.hpp"
+#include "../core/module.hpp"
+#include "../core/tensor.hpp"
 #include "history.hpp"
 
 namespace xtnn {

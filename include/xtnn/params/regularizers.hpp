@@ -9,9 +9,9 @@
 #include <string_view>
 #include <variant>
 
-#include "elementwise.hpp"
-#include "error.hpp"
-#include "tensor.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 

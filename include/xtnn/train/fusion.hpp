@@ -6,7 +6,7 @@
 
 #include "../layers/activations.hpp"
 #include "../layers/softmax.hpp"
-#include "../tensor.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 

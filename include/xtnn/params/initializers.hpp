@@ -8,9 +8,9 @@
 #include <span>
 #include <variant>
 
-#include "error.hpp"
-#include "random.hpp"
-#include "tensor.hpp"
+#include "../core/error.hpp"
+#include "../core/random.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn {
 

@@ -12,7 +12,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "tensor.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn::detail {
 

@@ -6,13 +6,31 @@
 #include <string>
 #include <vector>
 
-#include "param.hpp"
-#include "random.hpp"
+#include "../core/module.hpp"
+#include "packing.hpp"
+#include "../core/random.hpp"
 
 namespace xtnn {
 
 template <Parametric M>
 using value_type_t = typename M::value_type;
+
+namespace detail {
+
+// Stands in for the callable a model's visit_parameters receives, in the Model concept.
+template <Real T>
+struct ParameterVisitorProbe {
+    void operator()(Param<T>&) const {}
+};
+
+}  // namespace detail
+
+/// A trainable network: a Module (core/module.hpp) that declares its value type
+/// and shows every parameter through visit_parameters. Sequential, Parallel,
+/// DynamicSequential and every layer with parameters are Models.
+template <class M>
+concept Model = Parametric<M> && Module<M, typename M::value_type> &&
+                requires(M& model) { model.visit_parameters(detail::ParameterVisitorProbe<typename M::value_type>{}); };
 
 // The model's block, seen as spans. `values`/`grads` are the trainable part
 // (what an optimizer steps); `all_values` adds the state arrays (what a

@@ -10,8 +10,8 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "random.hpp"
-#include "tensor.hpp"
+#include "../core/random.hpp"
+#include "../core/tensor.hpp"
 
 namespace xtnn::detail {
 

@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../error.hpp"
-#include "../tensor.hpp"
+#include "error.hpp"
+#include "tensor.hpp"
 
 namespace xtnn {
 
