@@ -33,9 +33,10 @@ namespace xtnn {
 
 namespace detail {
 
+// A loss that fuses with an output activation (train/fusion.hpp) scores
+// classes, so fit reports accuracy for it too.
 template <class Loss>
-constexpr bool is_classification_loss =
-    std::is_same_v<Loss, BinaryCrossEntropy> || std::is_same_v<Loss, CrossEntropy>;
+constexpr bool is_classification_loss = requires { typename Loss::fused_activation; };
 
 template <class Model, class T>
 void check_dataset_fits_model(Model& model, const Dataset<T>& data, std::string_view what) {
