@@ -32,6 +32,13 @@ function(xtnn_add_standalone_header_check)
     endif()
   endforeach()
 
+  # Units of deleted or renamed headers would otherwise linger in the build tree.
+  file(GLOB stale "${out_dir}/*.cpp")
+  list(REMOVE_ITEM stale ${sources} ${mpi_sources})
+  if(stale)
+    file(REMOVE ${stale})
+  endif()
+
   add_library(${ARG_TARGET} OBJECT ${sources})
   target_link_libraries(${ARG_TARGET} PRIVATE ${ARG_LINK})
   if(ARG_MPI_LINK AND mpi_sources)
