@@ -7,6 +7,9 @@
 #include <xtnn/layers/identity.hpp>
 #include <xtnn/layers/log_softmax.hpp>
 #include <xtnn/layers/softmax.hpp>
+#include <xtnn/layers/statistics_reducer.hpp>
+#include <xtnn/compose/sequential.hpp>
+#include <xtnn/params/model_parameters.hpp>
 
 #include "gradient_check.hpp"
 
@@ -104,6 +107,62 @@ TEST_CASE("BatchNorm normalizes with batch statistics and tracks running statist
     const auto& w = bn.forward(one, Mode::train);
     CHECK(w(0, 0) == 0);
     CHECK(std::isfinite(bn.running_var().value()(0, 0)));
+}
+
+namespace {
+// Stands in for two processes holding the same rows: every sum doubles. The
+// global batch then has the same statistics as the local one, and the
+// gradient sums' share (1/2) undoes the doubling exactly.
+class TwinProcesses final : public StatisticsReducer<double> {
+public:
+    explicit TwinProcesses(int& calls) : calls_(&calls) {}
+    void sum(std::span<double> values) const override {
+        ++*calls_;
+        for (double& v : values) v *= 2;
+    }
+
+private:
+    int* calls_;
+};
+}  // namespace
+
+TEST_CASE("BatchNorm with a statistics reducer sums its statistics and gradient sums through it") {
+    const Tensor<double> x = random_tensor(5, 3, 11);
+    const Tensor<double> dy = random_tensor(5, 3, 12);
+    BatchNorm<double> local(3);
+    BatchNorm<double> synced(3);
+    int calls = 0;
+    synced.synchronize_statistics(std::make_shared<const TwinProcesses>(calls));
+
+    const Tensor<double> y_local = local.forward(x, Mode::train);
+    const Tensor<double> y_synced = synced.forward(x, Mode::train);
+    CHECK(calls == 3);  // the sum of rows, the row count, the squared deviations
+    CHECK(y_synced == y_local);
+    CHECK(synced.running_var().value() == local.running_var().value());
+
+    const Tensor<double> dx_local = local.backward(dy);
+    const Tensor<double> dx_synced = synced.backward(dy);
+    CHECK(calls == 5);  // Σ dy and Σ dy·x̂
+    CHECK(dx_synced == dx_local);
+    CHECK(synced.gamma().grad() == local.gamma().grad());
+
+    // Evaluation uses the running statistics: nothing to share.
+    synced.forward(x, Mode::eval);
+    synced.backward(dy);
+    CHECK(calls == 5);
+}
+
+TEST_CASE("Dense and BatchNorm name their place in the model in describe()") {
+    CHECK(Dense<float>(3, 2, L2(1e-3)).describe() == "Dense(3->2, L2(0.001))");
+    CHECK(BatchNorm<float>(5).describe() == "BatchNorm(5)");
+    auto model = Sequential(Sequential(Dense<float>(3, 4), BatchNorm<float>(4)), ReLU(),
+                            Dense<float>(4, 1, L2(1e-3)));
+    auto& inner = model.get<0>();
+    CHECK(inner.get<0>().describe() == "Dense(3->4) '0.0'");
+    CHECK(inner.get<1>().describe() == "BatchNorm(4) '0.1'");
+    CHECK(model.get<2>().describe() == "Dense(4->1, L2(0.001)) '2'");
+    CHECK(model.get<2>().kernel().name() == "2.kernel");
+    CHECK(inner.get<1>().running_var().path() == "0.1");
 }
 
 TEST_CASE("Dropout drops at the requested rate, rescales, and is the identity in evaluation") {

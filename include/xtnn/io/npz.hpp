@@ -212,108 +212,158 @@ inline std::size_t find_end_record(std::string_view bytes, std::string_view sour
     fail(source, ": not a zip archive (.npz); no end-of-central-directory record found");
 }
 
-}  // namespace detail
+// Where the central directory lies, checked against the end record holding it.
+// Members are stored before `offset`, the directory ends at `end()`.
+struct CentralDirectory {
+    std::size_t entries;
+    std::size_t offset;
+    std::size_t size;
+    std::size_t end() const { return offset + size; }
+};
 
-// `source` names the bytes' origin in every message.
-inline NpzArchive parse_npz(std::string_view bytes, std::string_view source) {
-    namespace zip = detail::zip;
-    using detail::fail;
-    using detail::read_le;
-    const std::size_t end = detail::find_end_record(bytes, source);
-    const std::size_t entries = read_le<std::uint16_t>(bytes, end + 10);
-    const std::size_t central_size = read_le<std::uint32_t>(bytes, end + 12);
-    const std::size_t central_offset = read_le<std::uint32_t>(bytes, end + 16);
-    if (entries == zip::max16 || central_size == zip::max32 || central_offset == zip::max32) {
+inline CentralDirectory read_central_directory(std::string_view bytes, std::string_view source) {
+    const std::size_t end = find_end_record(bytes, source);
+    const CentralDirectory dir{.entries = read_le<std::uint16_t>(bytes, end + 10),
+                               .offset = read_le<std::uint32_t>(bytes, end + 16),
+                               .size = read_le<std::uint32_t>(bytes, end + 12)};
+    if (dir.entries == zip::max16 || dir.size == zip::max32 || dir.offset == zip::max32) {
         fail(source, ": zip64 archives are not supported");
     }
     if (read_le<std::uint16_t>(bytes, end + 4) != 0 ||
         read_le<std::uint16_t>(bytes, end + 6) != 0 ||
-        read_le<std::uint16_t>(bytes, end + 8) != entries) {
+        read_le<std::uint16_t>(bytes, end + 8) != dir.entries) {
         fail(source, ": multi-disk (split) zip archives are not supported");
     }
-    if (central_offset > end || end - central_offset < central_size) {
-        fail(source, ": corrupt zip archive (central directory at ", central_offset, " + ",
-             central_size, " bytes overlaps the end record at ", end, ")");
+    if (dir.offset > end || end - dir.offset < dir.size) {
+        fail(source, ": corrupt zip archive (central directory at ", dir.offset, " + ", dir.size,
+             " bytes overlaps the end record at ", end, ")");
     }
+    return dir;
+}
 
+// One member as the central directory describes it.
+struct CentralEntry {
+    std::string name;
+    std::uint16_t flags;
+    std::uint16_t method;
+    std::uint32_t crc;
+    std::size_t compressed;
+    std::size_t size;
+    std::size_t local;   // offset of its local header
+    std::size_t length;  // of this directory entry, name and extra fields included
+};
+
+// Entry `index`, starting at `pos` inside the directory.
+inline CentralEntry read_central_entry(std::string_view bytes, std::string_view source,
+                                       const CentralDirectory& dir, std::size_t pos,
+                                       std::size_t index) {
+    if (dir.end() - pos < zip::central_header_size ||
+        read_le<std::uint32_t>(bytes, pos) != zip::central_header_signature) {
+        fail(source, ": corrupt zip archive (bad central directory entry ", index, ")");
+    }
+    const std::size_t name_length = read_le<std::uint16_t>(bytes, pos + 28);
+    const std::size_t length = zip::central_header_size + name_length +
+                               read_le<std::uint16_t>(bytes, pos + 30) +
+                               read_le<std::uint16_t>(bytes, pos + 32);
+    if (dir.end() - pos < length) {
+        fail(source, ": corrupt zip archive (central directory entry ", index, " is truncated)");
+    }
+    return {.name = std::string(bytes.substr(pos + zip::central_header_size, name_length)),
+            .flags = read_le<std::uint16_t>(bytes, pos + 8),
+            .method = read_le<std::uint16_t>(bytes, pos + 10),
+            .crc = read_le<std::uint32_t>(bytes, pos + 16),
+            .compressed = read_le<std::uint32_t>(bytes, pos + 20),
+            .size = read_le<std::uint32_t>(bytes, pos + 24),
+            .local = read_le<std::uint32_t>(bytes, pos + 42),
+            .length = length};
+}
+
+// Only what np.savez writes: plain, unencrypted, STORED members.
+inline void check_stored(const CentralEntry& entry, const std::string& member) {
+    if (entry.compressed == zip::max32 || entry.size == zip::max32 || entry.local == zip::max32) {
+        fail(member, ": zip64 entries are not supported");
+    }
+    if (entry.flags & zip::flag_encrypted) fail(member, ": encrypted members are not supported");
+    if (entry.method == zip::method_deflate) {
+        fail(member,
+             " is compressed (deflate); xtnn reads only np.savez archives, "
+             "not np.savez_compressed ones");
+    }
+    if (entry.method != zip::method_stored) {
+        fail(member, ": unsupported zip compression method ", entry.method);
+    }
+    if (entry.compressed != entry.size) {
+        fail(member, ": corrupt (stored member with compressed size ", entry.compressed,
+             " != size ", entry.size, ")");
+    }
+}
+
+// The member's bytes, found through its local header and checked against its
+// CRC. Members must follow each other without overlap, as every zip writer
+// stores them: otherwise a small crafted archive could make many entries point
+// at one large array and have it decoded (and allocated) once per entry.
+// `previous_end` is where the previous member ended; it moves past this one.
+inline std::string_view member_data(std::string_view bytes, const CentralDirectory& dir,
+                                    const CentralEntry& entry, const std::string& member,
+                                    std::size_t& previous_end) {
+    const std::size_t local = entry.local;
+    // Sizes come from the central directory: the local header may hold
+    // placeholders (NumPy writes zip64 extra fields there).
+    if (local > dir.offset || dir.offset - local < zip::local_header_size ||
+        read_le<std::uint32_t>(bytes, local) != zip::local_header_signature) {
+        fail(member, ": corrupt (no local header at offset ", local, ")");
+    }
+    const std::size_t local_name_length = read_le<std::uint16_t>(bytes, local + 26);
+    const std::size_t data_start = local + zip::local_header_size + local_name_length +
+                                   read_le<std::uint16_t>(bytes, local + 28);
+    if (data_start > dir.offset || dir.offset - data_start < entry.size) {
+        fail(member, ": truncated data (needs ", entry.size, " bytes at offset ", data_start,
+             ", the member area ends at ", dir.offset, ")");
+    }
+    if (local < previous_end) {
+        fail(member, ": corrupt (its local header at offset ", local,
+             " overlaps the previous member, which ends at ", previous_end, ")");
+    }
+    previous_end = data_start + entry.size;
+    const std::string_view local_name = bytes.substr(local + zip::local_header_size, local_name_length);
+    if (local_name != entry.name) {
+        fail(member, ": corrupt (local header names '", local_name, "')");
+    }
+    const std::string_view data = bytes.substr(data_start, entry.size);
+    const std::uint32_t actual_crc = crc32(data);
+    if (actual_crc != entry.crc) {
+        fail(member, ": CRC-32 mismatch (stored 0x", std::hex, entry.crc, ", computed 0x", actual_crc,
+             "); the archive is corrupt");
+    }
+    return data;
+}
+
+// "<key>" of member "<key>.npy", new in the archive.
+inline std::string array_key(const std::string& name, const std::string& member,
+                             const std::vector<std::pair<std::string, NpyArray>>& arrays) {
+    if (!name.ends_with(".npy")) fail(member, ": not a .npy array");
+    std::string key = name.substr(0, name.size() - 4);
+    if (std::any_of(arrays.begin(), arrays.end(), [&](const auto& a) { return a.first == key; })) {
+        fail(member, ": duplicate array name '", key, "'");
+    }
+    return key;
+}
+
+}  // namespace detail
+
+// `source` names the bytes' origin in every message.
+inline NpzArchive parse_npz(std::string_view bytes, std::string_view source) {
+    const detail::CentralDirectory dir = detail::read_central_directory(bytes, source);
     std::vector<std::pair<std::string, NpyArray>> arrays;
-    std::size_t pos = central_offset;
-    // Members must follow each other without overlap, as every zip writer
-    // stores them: otherwise a small crafted archive could make many entries
-    // point at one large array and have it decoded (and allocated) once per entry.
+    std::size_t pos = dir.offset;
     std::size_t previous_end = 0;
-    for (std::size_t i = 0; i < entries; ++i) {
-        if (central_offset + central_size - pos < zip::central_header_size ||
-            read_le<std::uint32_t>(bytes, pos) != zip::central_header_signature) {
-            fail(source, ": corrupt zip archive (bad central directory entry ", i, ")");
-        }
-        const std::uint16_t flags = read_le<std::uint16_t>(bytes, pos + 8);
-        const std::uint16_t method = read_le<std::uint16_t>(bytes, pos + 10);
-        const std::uint32_t crc = read_le<std::uint32_t>(bytes, pos + 16);
-        const std::size_t compressed = read_le<std::uint32_t>(bytes, pos + 20);
-        const std::size_t size = read_le<std::uint32_t>(bytes, pos + 24);
-        const std::size_t name_length = read_le<std::uint16_t>(bytes, pos + 28);
-        const std::size_t entry_length = zip::central_header_size + name_length +
-                                         read_le<std::uint16_t>(bytes, pos + 30) +
-                                         read_le<std::uint16_t>(bytes, pos + 32);
-        const std::size_t local = read_le<std::uint32_t>(bytes, pos + 42);
-        if (central_offset + central_size - pos < entry_length) {
-            fail(source, ": corrupt zip archive (central directory entry ", i, " is truncated)");
-        }
-        const std::string name(bytes.substr(pos + zip::central_header_size, name_length));
-        pos += entry_length;
-
-        const std::string member = detail::concat(source, " member '", name, "'");
-        if (compressed == zip::max32 || size == zip::max32 || local == zip::max32) {
-            fail(member, ": zip64 entries are not supported");
-        }
-        if (flags & zip::flag_encrypted) fail(member, ": encrypted members are not supported");
-        if (method == zip::method_deflate) {
-            fail(member,
-                 " is compressed (deflate); xtnn reads only np.savez archives, "
-                 "not np.savez_compressed ones");
-        }
-        if (method != zip::method_stored) {
-            fail(member, ": unsupported zip compression method ", method);
-        }
-        if (compressed != size) {
-            fail(member, ": corrupt (stored member with compressed size ", compressed, " != size ",
-                 size, ")");
-        }
-        // Sizes come from the central directory: the local header may hold
-        // placeholders (NumPy writes zip64 extra fields there).
-        if (local > central_offset || central_offset - local < zip::local_header_size ||
-            read_le<std::uint32_t>(bytes, local) != zip::local_header_signature) {
-            fail(member, ": corrupt (no local header at offset ", local, ")");
-        }
-        const std::size_t local_name_length = read_le<std::uint16_t>(bytes, local + 26);
-        const std::size_t data_start = local + zip::local_header_size + local_name_length +
-                                       read_le<std::uint16_t>(bytes, local + 28);
-        if (data_start > central_offset || central_offset - data_start < size) {
-            fail(member, ": truncated data (needs ", size, " bytes at offset ", data_start,
-                 ", the member area ends at ", central_offset, ")");
-        }
-        if (local < previous_end) {
-            fail(member, ": corrupt (its local header at offset ", local,
-                 " overlaps the previous member, which ends at ", previous_end, ")");
-        }
-        previous_end = data_start + size;
-        if (bytes.substr(local + zip::local_header_size, local_name_length) != name) {
-            fail(member, ": corrupt (local header names '",
-                 bytes.substr(local + zip::local_header_size, local_name_length), "')");
-        }
-        const std::string_view data = bytes.substr(data_start, size);
-        const std::uint32_t actual_crc = detail::crc32(data);
-        if (actual_crc != crc) {
-            fail(member, ": CRC-32 mismatch (stored 0x", std::hex, crc, ", computed 0x", actual_crc,
-                 "); the archive is corrupt");
-        }
-        if (!name.ends_with(".npy")) fail(member, ": not a .npy array");
-        std::string key = name.substr(0, name.size() - 4);
-        if (std::any_of(arrays.begin(), arrays.end(),
-                        [&](const auto& a) { return a.first == key; })) {
-            fail(member, ": duplicate array name '", key, "'");
-        }
+    for (std::size_t i = 0; i < dir.entries; ++i) {
+        const detail::CentralEntry entry = detail::read_central_entry(bytes, source, dir, pos, i);
+        pos += entry.length;
+        const std::string member = detail::concat(source, " member '", entry.name, "'");
+        detail::check_stored(entry, member);
+        const std::string_view data = detail::member_data(bytes, dir, entry, member, previous_end);
+        std::string key = detail::array_key(entry.name, member, arrays);
         arrays.emplace_back(std::move(key), parse_npy(data, member));
     }
     return NpzArchive(std::string(source), std::move(arrays));

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,6 +21,7 @@
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../core/tensor.hpp"
+#include "statistics_reducer.hpp"
 
 namespace xtnn {
 
@@ -80,20 +82,62 @@ public:
         return output_;
     }
 
+    // dγ = Σ dy·x̂, dβ = Σ dy; dx = γ/σ·dy in evaluation, and in training
+    // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)), as the batch statistics depend on x.
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
         if (input_ == nullptr) detail::fail(describe(), ": backward called before forward");
         check_same_shape(grad_out, output_, [this] { return describe(); });
+        ensure_shape(grad_input_, grad_out.shape(0), features_);
+        sum_gradients(grad_out);
+        if (!training_) {
+            scale_gradient(grad_out);
+            return grad_input_;
+        }
+        if (reducer_) share_gradient_sums(grad_out.shape(0));
+        normalization_gradient(grad_out);
+        return grad_input_;
+    }
+
+    std::optional<std::size_t> input_width() const { return features_; }
+    std::optional<std::size_t> output_width(std::optional<std::size_t>) const { return features_; }
+    std::string describe() const {
+        std::string s = detail::concat("BatchNorm(", features_, ")");
+        if (!gamma_.path().empty()) s += " '" + gamma_.path() + "'";
+        return s;
+    }
+
+    template <class F>
+    void visit_parameters(F&& f) {
+        f(gamma_);
+        f(beta_);
+        f(running_mean_);
+        f(running_var_);
+    }
+
+    // Synchronized statistics for data-parallel training: every process
+    // normalizes with the global batch's mean and variance, summed by
+    // `reducer`. Unset (the default, as PyTorch DDP): each process uses its own
+    // batch. One reducer may serve every BatchNorm of a model.
+    void synchronize_statistics(std::shared_ptr<const StatisticsReducer<T>> reducer) {
+        reducer_ = std::move(reducer);
+    }
+
+    Param<T>& gamma() { return gamma_; }
+    Param<T>& beta() { return beta_; }
+    Param<T>& running_mean() { return running_mean_; }
+    Param<T>& running_var() { return running_var_; }
+
+private:
+    // sum_dy_ = Σ dy and sum_dy_xhat_ = Σ dy·x̂ over the rows, added to dβ and dγ.
+    // x̂ = (x − mean)·inv_std is recomputed from the kept input rather than
+    // stored in forward: one buffer less to write and read back.
+    void sum_gradients(const Tensor<T>& grad_out) {
         const std::size_t rows = grad_out.shape(0), f = features_;
-        ensure_shape(grad_input_, rows, f);
         std::fill(sum_dy_.begin(), sum_dy_.end(), T(0));
         std::fill(sum_dy_xhat_.begin(), sum_dy_xhat_.end(), T(0));
-        // x̂ = (x − mean)·inv_std is recomputed from the kept input rather than
-        // stored in forward: one buffer less to write and read back.
         const T* x = input_->data();
         const T* mean = mean_.data();
         const T* inv_std = inv_std_.data();
-        const T* sum_dy = sum_dy_.data();
-        const T* sum_dy_xhat = sum_dy_xhat_.data();
         for (std::size_t r = 0; r < rows; ++r) {
             detail::elementwise(
                 f,
@@ -109,83 +153,61 @@ public:
                 dgamma += sum_dy_xhat;
                 dbeta += sum_dy;
             },
-            sum_dy, sum_dy_xhat, gamma_.grad_data(), beta_.grad_data());
-        if (training_ && sync_.sum) {
-            // The statistics came from every process's rows: so must these sums.
-            // Each process's gradient is later weighted by its share of the
-            // global batch, so its sums enter with that weight here.
-            const T share = static_cast<T>(rows) / global_rows_;
-            detail::elementwise(f, [share](auto& a, auto& b) { a *= share; b *= share; }, sum_dy_.data(),
-                                sum_dy_xhat_.data());
-            sync_.sum(sync_.context, std::span<T>(sum_dy_));
-            sync_.sum(sync_.context, std::span<T>(sum_dy_xhat_));
-        }
-        // scale_ = γ/σ still holds from forward: γ changes only after backward.
+            std::as_const(sum_dy_).data(), std::as_const(sum_dy_xhat_).data(), gamma_.grad_data(),
+            beta_.grad_data());
+    }
+
+    // The statistics came from every process's rows: so must the sums. Each
+    // process's gradient is later weighted by its share of the global batch,
+    // so its sums enter with that weight.
+    void share_gradient_sums(std::size_t rows) {
+        const T share = static_cast<T>(rows) / global_rows_;
+        detail::elementwise(features_, [share](auto& a, auto& b) { a *= share; b *= share; }, sum_dy_.data(),
+                            sum_dy_xhat_.data());
+        reducer_->sum(std::span<T>(sum_dy_));
+        reducer_->sum(std::span<T>(sum_dy_xhat_));
+    }
+
+    // Evaluation: the running statistics do not depend on x, so dx = γ/σ·dy.
+    // scale_ = γ/σ still holds from forward: γ changes only after backward.
+    void scale_gradient(const Tensor<T>& grad_out) {
+        const std::size_t rows = grad_out.shape(0), f = features_;
         const T* scale = scale_.data();
-        if (training_) {
-            // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)), as the batch statistics
-            // depend on x; per feature that is scale·dy + slope·(x − mean) + offset.
-            const T inv_rows = T(1) / static_cast<T>(rows);
+        for (std::size_t r = 0; r < rows; ++r) {
+            detail::elementwise(
+                f, [](auto dy, auto scale, auto& dx) { dx = scale * dy; }, grad_out.data() + r * f, scale,
+                grad_input_.data() + r * f);
+        }
+    }
+
+    // Training: per feature dx = scale·dy + slope·(x − mean) + offset. The
+    // slope and offset overwrite the sums they are made of (sum_dy_xhat_ and
+    // sum_dy_): no further buffers.
+    void normalization_gradient(const Tensor<T>& grad_out) {
+        const std::size_t rows = grad_out.shape(0), f = features_;
+        const T inv_rows = T(1) / static_cast<T>(rows);
+        const T* scale = scale_.data();
+        detail::elementwise(
+            f,
+            [inv_rows](auto scale, auto inv_std, auto& sum_dy, auto& sum_dy_xhat) {
+                sum_dy_xhat = -inv_rows * scale * inv_std * sum_dy_xhat;  // the slope
+                sum_dy = -inv_rows * scale * sum_dy;                      // the offset
+            },
+            scale, std::as_const(inv_std_).data(), sum_dy_.data(), sum_dy_xhat_.data());
+        const T* x = input_->data();
+        const T* mean = mean_.data();
+        const T* slope = sum_dy_xhat_.data();
+        const T* offset = sum_dy_.data();
+        for (std::size_t r = 0; r < rows; ++r) {
             detail::elementwise(
                 f,
-                [inv_rows](auto scale, auto inv_std, auto& sum_dy, auto& sum_dy_xhat) {
-                    sum_dy_xhat = -inv_rows * scale * inv_std * sum_dy_xhat;  // the slope
-                    sum_dy = -inv_rows * scale * sum_dy;                      // the offset
+                [](auto dy, auto x, auto mean, auto scale, auto slope, auto offset, auto& dx) {
+                    dx = scale * dy + slope * (x - mean) + offset;
                 },
-                scale, inv_std, sum_dy_.data(), sum_dy_xhat_.data());
-            const T* slope = sum_dy_xhat_.data();
-            const T* offset = sum_dy_.data();
-            for (std::size_t r = 0; r < rows; ++r) {
-                detail::elementwise(
-                    f,
-                    [](auto dy, auto x, auto mean, auto scale, auto slope, auto offset, auto& dx) {
-                        dx = scale * dy + slope * (x - mean) + offset;
-                    },
-                    grad_out.data() + r * f, x + r * f, mean, scale, slope, offset, grad_input_.data() + r * f);
-            }
-        } else {
-            for (std::size_t r = 0; r < rows; ++r) {
-                detail::elementwise(
-                    f, [](auto dy, auto scale, auto& dx) { dx = scale * dy; }, grad_out.data() + r * f, scale,
-                    grad_input_.data() + r * f);
-            }
+                grad_out.data() + r * f, x + r * f, mean, scale, slope, offset, grad_input_.data() + r * f);
         }
-        return grad_input_;
     }
 
-    std::optional<std::size_t> input_width() const { return features_; }
-    std::optional<std::size_t> output_width(std::optional<std::size_t>) const { return features_; }
-    std::string describe() const {
-        std::string s = detail::concat("BatchNorm(", features_, ")");
-        const std::string& name = gamma_.name();
-        if (name != "gamma") s += " '" + name.substr(0, name.size() - 6) + "'";
-        return s;
-    }
-
-    template <class F>
-    void visit_parameters(F&& f) {
-        f(gamma_);
-        f(beta_);
-        f(running_mean_);
-        f(running_var_);
-    }
-
-    // Synchronized statistics for data-parallel training: `sum` adds a buffer
-    // across processes in place, so every process normalizes with the global
-    // batch's mean and variance. Unset (the default, as PyTorch DDP): each
-    // process uses its own batch.
-    struct StatisticsSync {
-        void* context = nullptr;
-        void (*sum)(void* context, std::span<T> values) = nullptr;
-    };
-    void synchronize_statistics(StatisticsSync sync) { sync_ = sync; }
-
-    Param<T>& gamma() { return gamma_; }
-    Param<T>& beta() { return beta_; }
-    Param<T>& running_mean() { return running_mean_; }
-    Param<T>& running_var() { return running_var_; }
-
-private:
     void batch_statistics(const Tensor<T>& x) {
         const std::size_t rows = x.shape(0), f = features_;
         std::fill(mean_.begin(), mean_.end(), T(0));
@@ -194,9 +216,9 @@ private:
             detail::elementwise(f, [](auto in, auto& mean) { mean += in; }, x.data() + r * f, mean_.data());
         }
         global_rows_ = static_cast<T>(rows);
-        if (sync_.sum) {
-            sync_.sum(sync_.context, std::span<T>(mean_));
-            sync_.sum(sync_.context, std::span<T>(&global_rows_, 1));
+        if (reducer_) {
+            reducer_->sum(std::span<T>(mean_));
+            reducer_->sum(std::span<T>(&global_rows_, 1));
         }
         const T inv_rows = T(1) / global_rows_;
         detail::elementwise(f, [inv_rows](auto& mean) { mean *= inv_rows; }, mean_.data());
@@ -210,7 +232,7 @@ private:
                 },
                 x.data() + r * f, mean, inv_std_.data());
         }
-        if (sync_.sum) sync_.sum(sync_.context, std::span<T>(inv_std_));
+        if (reducer_) reducer_->sum(std::span<T>(inv_std_));
         const auto keep = static_cast<T>(momentum_);
         const auto eps = static_cast<T>(epsilon_);
         detail::elementwise(
@@ -252,7 +274,7 @@ private:
     std::vector<T> scale_;  // γ/σ
     std::vector<T> sum_dy_;
     std::vector<T> sum_dy_xhat_;
-    StatisticsSync sync_{};
+    std::shared_ptr<const StatisticsReducer<T>> reducer_;
     T global_rows_ = 0;  // rows behind the last batch statistics, over all processes
     const Tensor<T>* input_ = nullptr;
     Tensor<T> output_;

@@ -87,8 +87,7 @@ public:
         std::string s = detail::concat("Dense(", in_, "->", out_);
         if (is_active(kernel_.regularizer())) s += ", " + xtnn::describe(kernel_.regularizer());
         s += ")";
-        const std::string& name = kernel_.name();
-        if (name != "kernel") s += " '" + name.substr(0, name.size() - 7) + "'";
+        if (!kernel_.path().empty()) s += " '" + kernel_.path() + "'";
         return s;
     }
 

@@ -69,6 +69,9 @@ public:
     Param& operator=(const Param&) = delete;
 
     const std::string& name() const { return spec_.name; }
+    // Where the owning module sits in its model ("1.deep.0"; empty at the top
+    // level): the prefixes containers gave the name.
+    const std::string& path() const { return path_; }
     std::size_t rows() const { return spec_.rows; }
     std::size_t cols() const { return spec_.cols; }
     std::size_t size() const { return spec_.rows * spec_.cols; }
@@ -119,13 +122,17 @@ public:
         block_ = std::move(block);
         offset_ = offset;
     }
-    void prepend_name(const std::string& prefix) { spec_.name = prefix + "." + spec_.name; }
+    void prepend_name(const std::string& prefix) {
+        spec_.name = prefix + "." + spec_.name;
+        path_ = path_.empty() ? prefix : prefix + "." + path_;
+    }
     void mark_initialized() { initialized_ = true; }
 
 private:
     std::array<std::size_t, 2> shape() const { return {spec_.rows, spec_.cols}; }
 
     ParamSpec spec_;
+    std::string path_;
     std::shared_ptr<ParameterBlock<T>> block_;
     std::size_t offset_ = 0;
     bool initialized_ = false;

@@ -1,0 +1,97 @@
+# cmake -DXTNN_INCLUDE_DIR=<dir holding the layer folders> -P XtnnCheckLayering.cmake
+#
+# Fails, listing every offence, when a header in <folder>/ includes a header of
+# a folder above it in XTNN_LAYERS, or when a folder is missing from that order
+# (a new folder must be placed in the order before it can be checked).
+cmake_minimum_required(VERSION 3.21)
+include("${CMAKE_CURRENT_LIST_DIR}/XtnnLayers.cmake")
+
+if(NOT IS_DIRECTORY "${XTNN_INCLUDE_DIR}")
+  message(FATAL_ERROR "XtnnCheckLayering: XTNN_INCLUDE_DIR '${XTNN_INCLUDE_DIR}' is not a directory")
+endif()
+get_filename_component(_root "${XTNN_INCLUDE_DIR}" ABSOLUTE)
+list(LENGTH XTNN_LAYERS _top_rank)
+
+# Sets <out_rank> to the layer index of <relative> (a path below _root), the
+# top-level umbrellas ranking above every folder; <out_layer> to its name.
+function(_xtnn_layer_of relative out_layer out_rank)
+  string(FIND "${relative}" "/" _slash)
+  if(_slash EQUAL -1)
+    set(${out_layer} "top level (umbrella)" PARENT_SCOPE)
+    set(${out_rank} ${_top_rank} PARENT_SCOPE)
+    return()
+  endif()
+  string(SUBSTRING "${relative}" 0 ${_slash} _folder)
+  list(FIND XTNN_LAYERS "${_folder}" _rank)
+  set(${out_layer} "${_folder}" PARENT_SCOPE)
+  set(${out_rank} ${_rank} PARENT_SCOPE)
+endfunction()
+
+# Sets <out> to the path below _root that `#include <spelled>` in <header>
+# names, or to "" when it names no xtnn header (standard and third-party ones).
+function(_xtnn_resolve header spelled quoted out)
+  set(${out} "" PARENT_SCOPE)
+  if(quoted)
+    get_filename_component(_dir "${header}" DIRECTORY)
+    get_filename_component(_path "${spelled}" ABSOLUTE BASE_DIR "${_dir}")
+    if(EXISTS "${_path}")
+      string(FIND "${_path}" "${_root}/" _at)
+      if(_at EQUAL 0)
+        file(RELATIVE_PATH _relative "${_root}" "${_path}")
+        set(${out} "${_relative}" PARENT_SCOPE)
+      endif()
+      return()
+    endif()
+  endif()
+  # <xtnn/...> (or a quoted include found only on the include path)
+  if(spelled MATCHES "^xtnn/(.+)$")
+    set(${out} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+set(_offences "")
+file(GLOB_RECURSE _headers RELATIVE "${_root}" "${_root}/*.hpp")
+list(SORT _headers)
+foreach(_relative IN LISTS _headers)
+  _xtnn_layer_of("${_relative}" _layer _rank)
+  if(_rank EQUAL _top_rank)
+    continue()  # umbrellas may include anything
+  endif()
+  if(_rank EQUAL -1)
+    list(APPEND _offences
+      "${_relative}: folder '${_layer}' is not in the layer order (cmake/XtnnLayers.cmake)")
+    continue()
+  endif()
+  file(STRINGS "${_root}/${_relative}" _lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]")
+  foreach(_line IN LISTS _lines)
+    if(NOT _line MATCHES "include[ \t]*([<\"])([^>\"]+)[>\"]")
+      continue()
+    endif()
+    set(_spelled "${CMAKE_MATCH_2}")
+    set(_quoted OFF)
+    set(_shown "<${_spelled}>")
+    if(CMAKE_MATCH_1 STREQUAL "\"")
+      set(_quoted ON)
+      set(_shown "\"${_spelled}\"")
+    endif()
+    _xtnn_resolve("${_root}/${_relative}" "${_spelled}" ${_quoted} _target)
+    if(_target STREQUAL "")
+      continue()
+    endif()
+    _xtnn_layer_of("${_target}" _target_layer _target_rank)
+    if(_target_rank EQUAL -1 OR _target_rank GREATER _rank)
+      list(APPEND _offences
+        "${_relative} (layer ${_layer}) includes ${_shown} (layer ${_target_layer}, above it)")
+    endif()
+  endforeach()
+endforeach()
+
+if(_offences)
+  list(LENGTH _offences _count)
+  list(JOIN _offences "\n  " _text)
+  list(JOIN XTNN_LAYERS " < " _order)
+  message(FATAL_ERROR
+    "xtnn layering: ${_count} offence(s) against the order ${_order}:\n  ${_text}\n")
+endif()
+list(LENGTH _headers _count)
+message(STATUS "xtnn layering: ${_count} headers include only their own folder and folders below")
