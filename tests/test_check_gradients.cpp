@@ -192,3 +192,20 @@ TEST_CASE("losses: gradients with respect to the predictions, a wrong one is cau
     CHECK(wrong.worst.tensor == "predictions");
     CHECK(wrong.worst.analytic == doctest::Approx(0.5 * wrong.worst.numeric));
 }
+
+TEST_CASE("bad options and a gradient of the wrong shape are errors") {
+    Scale<double> scale(3, {});
+    const auto x = random_tensor(2, 3, 8);
+    CHECK_THROWS_WITH_AS(check_gradients(scale, x, {.step = 0.0}),
+                         doctest::Contains("step must be finite and > 0, got 0"), xtnn::error);
+    CHECK_THROWS_WITH_AS(check_gradients(scale, x, {.tolerance = -1.0}),
+                         doctest::Contains("tolerance must be >= 0"), xtnn::error);
+
+    struct OneColumnGradient : Identity {
+        Tensor<double> grad = Tensor<double>::from_shape({2, 1});
+        const Tensor<double>& backward(const Tensor<double>&) { return grad; }
+    } module;
+    CHECK_THROWS_WITH_AS(check_gradients(module, x),
+                         doctest::Contains("Identity: input gradient vs input: shape mismatch, 2 x 1 vs 2 x 3"),
+                         xtnn::error);
+}

@@ -234,7 +234,16 @@ private:
 
 template <Real T>
 GradientComparison start_comparison(const GradientCheckOptions& options) {
-    return {options.tolerance.value_or(GradientCheckDefaults<T>::tolerance), GradientCheckDefaults<T>::floor};
+    const double tolerance = options.tolerance.value_or(GradientCheckDefaults<T>::tolerance);
+    if (!(tolerance >= 0.0)) fail("check_gradients: tolerance must be >= 0, got ", tolerance);
+    return {tolerance, GradientCheckDefaults<T>::floor};
+}
+
+template <Real T>
+double checked_step(const GradientCheckOptions& options) {
+    const double step = options.step.value_or(GradientCheckDefaults<T>::step);
+    if (!(step > 0.0) || !std::isfinite(step)) fail("check_gradients: step must be finite and > 0, got ", step);
+    return step;
 }
 
 }  // namespace detail
@@ -243,10 +252,11 @@ GradientComparison start_comparison(const GradientCheckOptions& options) {
 template <Real T, class M>
     requires Module<M, T>
 GradientReport check_gradients(M& module, Tensor<T> input, const GradientCheckOptions& options = {}) {
-    const double step = options.step.value_or(GradientCheckDefaults<T>::step);
+    const double step = detail::checked_step<T>(options);
     auto comparison = detail::start_comparison<T>(options);
     detail::ModuleProbe<T, M> probe(module, options);
     const Tensor<T> input_grad = probe.analytic_input_gradient(input);
+    check_same_shape(input_grad, input, [&] { return module.describe() + ": input gradient vs input"; });
     auto loss_at_input = [&] { return probe.loss(input); };
     detail::compare_tensor<T>(comparison, "input", {input.data(), input.size()},
                               {input_grad.data(), input_grad.size()}, input.shape(1), step, loss_at_input);
@@ -265,12 +275,13 @@ template <Real T, class L>
     requires Loss<L, T>
 GradientReport check_gradients(const L& loss, Tensor<T> predictions, const Tensor<T>& targets,
                                const GradientCheckOptions& options = {}) {
+    const double step = detail::checked_step<T>(options);
     auto comparison = detail::start_comparison<T>(options);
     Tensor<T> analytic;
     loss.value_and_gradient(predictions, targets, analytic);
+    check_same_shape(analytic, predictions, [&] { return std::string(loss.name()) + ": gradient vs predictions"; });
     detail::compare_tensor<T>(comparison, "predictions", {predictions.data(), predictions.size()},
-                              {analytic.data(), analytic.size()}, predictions.shape(1),
-                              options.step.value_or(GradientCheckDefaults<T>::step),
+                              {analytic.data(), analytic.size()}, predictions.shape(1), step,
                               [&] { return static_cast<double>(loss.value(predictions, targets)); });
     return std::move(comparison).finish();
 }
