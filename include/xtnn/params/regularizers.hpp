@@ -10,9 +10,10 @@
 #include <cstddef>
 #include <memory>
 #include <span>
-#include <type_traits>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "../kernels/elementwise.hpp"
