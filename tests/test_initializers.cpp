@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <xtnn/params/initializers.hpp>
+#include <xtnn/params/param.hpp>
 
 using namespace xtnn;
 
@@ -117,4 +118,62 @@ TEST_CASE("invalid fans and constants are rejected") {
                     xtnn::error);
     CHECK_NOTHROW(initialize<float>(glorot_uniform, std::span<float>(values), 0, 4, rng));
     CHECK_THROWS_AS(Constant{std::nan("")}, xtnn::error);
+}
+
+namespace {
+
+// A user initializer: uniform in ±1/sqrt(fan_in) (LeCun uniform), from the caller's rng.
+struct LecunUniform {
+    template <class T>
+    void operator()(std::span<T> values, const FanInfo& fans, Rng& rng) const {
+        const double limit = 1.0 / std::sqrt(static_cast<double>(fans.fan_in));
+        for (T& v : values) v = static_cast<T>(rng.uniform(-limit, limit));
+    }
+};
+
+// A user initializer that draws nothing, so a parameter gets it at construction.
+struct Ramp {
+    static constexpr bool needs_randomness = false;
+    template <class T>
+    void operator()(std::span<T> values, const FanInfo&, Rng&) const {
+        for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<T>(i);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a user initializer receives the fans and the caller's rng, in both precisions") {
+    static_assert(InitializerFor<LecunUniform>);
+    static_assert(!InitializerFor<int>);
+    const auto drawn = draw<float>(LecunUniform{}, 16, 3, 11, 64);
+    Rng rng(11);
+    for (const float v : drawn) CHECK(v == static_cast<float>(rng.uniform(-0.25, 0.25)));
+    const auto wide = draw<double>(LecunUniform{}, 4, 3, 11, 4096);
+    const auto m = moments_of(wide);
+    CHECK(m.max_abs <= 0.5);
+    CHECK(m.max_abs > 0.49);
+}
+
+TEST_CASE("needs_randomness: built-in zeros and Constant, and user types that say so, draw nothing") {
+    CHECK(needs_randomness(glorot_uniform));
+    CHECK_FALSE(needs_randomness(zeros));
+    CHECK_FALSE(needs_randomness(Constant(1.0)));
+    CHECK(needs_randomness(LecunUniform{}));
+    CHECK_FALSE(needs_randomness(Ramp{}));
+    const auto ramp = draw<double>(Ramp{}, 2, 2, 0, 4);
+    CHECK(ramp == std::vector<double>{0.0, 1.0, 2.0, 3.0});
+}
+
+TEST_CASE("a parameter applies a deterministic user initializer at construction, a random one on reset") {
+    Param<float> ramp(ParamSpec{"ramp", 2, 2, ParamKind::trainable, Ramp{}});
+    CHECK(ramp.initialized());
+    CHECK(std::vector<float>(ramp.values().begin(), ramp.values().end()) == std::vector<float>{0, 1, 2, 3});
+    Param<double> lecun(ParamSpec{"lecun", 4, 2, ParamKind::trainable, LecunUniform{}, NoRegularizer{}, 4, 2});
+    CHECK(lecun.needs_randomness());
+    CHECK_FALSE(lecun.initialized());
+    CHECK_THROWS_AS(lecun.reset(nullptr), xtnn::error);
+    Rng rng(3);
+    lecun.reset(&rng);
+    CHECK(lecun.initialized());
+    CHECK(std::vector<double>(lecun.values().begin(), lecun.values().end()) == draw<double>(LecunUniform{}, 4, 2, 3, 8));
 }

@@ -56,6 +56,7 @@
 #include "data/scaler.hpp"
 #include "data/split.hpp"
 
+#include "train/check_gradients.hpp"
 #include "train/fit.hpp"
 #include "train/fit_options.hpp"
 #include "train/fusion.hpp"

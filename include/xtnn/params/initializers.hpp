@@ -2,10 +2,14 @@
 // Weight initializers with Keras definitions. Glorot keeps the activation
 // variance steady in both passes (tanh, sigmoid, softmax); He compensates for
 // ReLU zeroing half its inputs. All draws come from the caller's Rng, so a
-// seed fixes the weights.
+// seed fixes the weights. Any type meeting InitializerFor is accepted too.
 #include <cmath>
+#include <concepts>
 #include <cstddef>
+#include <memory>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "../core/error.hpp"
@@ -32,8 +36,80 @@ struct Constant {
     }
 };
 
-/// Any of the initializers above.
-using Initializer = std::variant<GlorotUniform, GlorotNormal, HeUniform, HeNormal, Zeros, Constant>;
+/// The shape of the kernel being initialized: its number of inputs and outputs.
+struct FanInfo {
+    std::size_t fan_in = 0;
+    std::size_t fan_out = 0;
+};
+
+/// A user-defined initializer: fills a parameter of either precision. A type
+/// that draws nothing may declare `static constexpr bool needs_randomness =
+/// false;` so it is applied as soon as a layer is built (as zeros and Constant).
+template <class I>
+concept InitializerFor = std::copy_constructible<I> &&
+                         requires(const I& init, std::span<float> f, std::span<double> d,
+                                  const FanInfo& fans, Rng& rng) {
+                             init(f, fans, rng);
+                             init(d, fans, rng);
+                         };
+
+namespace detail {
+
+template <class I>
+constexpr bool draws_random_numbers() {
+    if constexpr (requires { I::needs_randomness; }) return I::needs_randomness;
+    else return true;
+}
+
+}  // namespace detail
+
+/// Holds any InitializerFor type behind one indirect call per parameter fill
+/// (initialization is not a hot path), so Initializer stays a closed variant.
+class CustomInitializer {
+public:
+    template <InitializerFor I>
+        requires(!std::same_as<std::remove_cvref_t<I>, CustomInitializer>)
+    CustomInitializer(I init)  // implicit, so a user type converts to Initializer
+        : impl_(std::make_shared<const Holder<I>>(std::move(init))),
+          needs_randomness_(detail::draws_random_numbers<I>()) {}
+
+    template <Real T>
+    void operator()(std::span<T> values, const FanInfo& fans, Rng& rng) const {
+        impl_->fill(values, fans, rng);
+    }
+    bool needs_randomness() const { return needs_randomness_; }
+
+private:
+    struct Interface {
+        virtual ~Interface() = default;
+        virtual void fill(std::span<float> values, const FanInfo& fans, Rng& rng) const = 0;
+        virtual void fill(std::span<double> values, const FanInfo& fans, Rng& rng) const = 0;
+    };
+    template <class I>
+    struct Holder final : Interface {
+        explicit Holder(I i) : init(std::move(i)) {}
+        void fill(std::span<float> values, const FanInfo& fans, Rng& rng) const override {
+            init(values, fans, rng);
+        }
+        void fill(std::span<double> values, const FanInfo& fans, Rng& rng) const override {
+            init(values, fans, rng);
+        }
+        I init;
+    };
+
+    std::shared_ptr<const Interface> impl_;
+    bool needs_randomness_;
+};
+
+/// Any of the initializers above, or a user type (converted to CustomInitializer).
+using Initializer =
+    std::variant<GlorotUniform, GlorotNormal, HeUniform, HeNormal, Zeros, Constant, CustomInitializer>;
+
+/// False for initializers that draw nothing (zeros, Constant, user types that say so).
+inline bool needs_randomness(const Initializer& initializer) {
+    if (const auto* custom = std::get_if<CustomInitializer>(&initializer)) return custom->needs_randomness();
+    return !std::holds_alternative<Zeros>(initializer) && !std::holds_alternative<Constant>(initializer);
+}
 
 /// Ready-made instances with the Keras names; xavier_* are the same as glorot_*.
 inline constexpr GlorotUniform glorot_uniform{};
@@ -105,6 +181,9 @@ void initialize(const Initializer& initializer, std::span<T> values, std::size_t
         }
         void operator()(const Constant& c) const {
             for (T& v : values) v = static_cast<T>(c.value);
+        }
+        void operator()(const CustomInitializer& custom) const {
+            custom(values, FanInfo{fan_in, fan_out}, rng);
         }
     };
     std::visit(Visitor{values, fan_in, fan_out, rng}, initializer);

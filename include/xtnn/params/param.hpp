@@ -17,7 +17,6 @@
 #include <string>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <xtensor/xadapt.hpp>
@@ -98,7 +97,7 @@ public:
     auto grad() { return xt::adapt(grad_data(), grads().size(), xt::no_ownership(), shape()); }
 
     // Draws fresh values from the initializer; `rng` may be null for the
-    // deterministic initializers (zeros, constant).
+    // deterministic initializers (zeros, constant, user types that say so).
     void reset(Rng* rng) {
         if (needs_randomness() && rng == nullptr) {
             detail::fail("parameter '", name(), "' needs a random engine to initialize");
@@ -108,10 +107,7 @@ public:
         initialized_ = true;
     }
 
-    bool needs_randomness() const {
-        return !std::holds_alternative<Zeros>(spec_.init) &&
-               !std::holds_alternative<Constant>(spec_.init);
-    }
+    bool needs_randomness() const { return xtnn::needs_randomness(spec_.init); }
 
     ParameterBlock<T>& block() { return *block_; }
     const ParameterBlock<T>& block() const { return *block_; }
