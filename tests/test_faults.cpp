@@ -145,7 +145,7 @@ TEST_CASE("ModelCheckpoint saves every epoch, or the best epoch of the monitored
     const auto val_loss = h.series("val_loss");
     const auto best_loss = std::min_element(val_loss.begin(), val_loss.end());
     CHECK(best.saved_epoch() == static_cast<std::size_t>(best_loss - val_loss.begin()) + 1);
-    CHECK(best.best == *best_loss);
+    CHECK(best.best() == *best_loss);
     const auto val_accuracy = h.series("val_accuracy");
     CHECK(best_accuracy.saved_epoch() ==
           static_cast<std::size_t>(std::max_element(val_accuracy.begin(), val_accuracy.end()) - val_accuracy.begin()) + 1);

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,8 @@ struct ModelCheckpoint {
     // value never does (e.g. val_loss without a validation set: nothing is saved).
     bool save_best_only = false;
 
+    /// With save_best_only, the best value of `monitor` in the last fit (NaN before any).
+    double best() const { return run_.watch ? run_.watch->best() : std::numeric_limits<double>::quiet_NaN(); }
     /// 1-based epoch of the last save in the last fit; 0: none yet.
     std::size_t saved_epoch() const noexcept { return run_.saved_epoch; }
 
