@@ -126,7 +126,8 @@ TEST_CASE("a callback object serves a second fit as a fresh one would") {
     CHECK(rates == std::vector<double>{1.0, 0.5, 0.5, 0.25, 0.125});
     CHECK(feed(plateau, "val_loss", losses) == rates);
 }
- follows the half cosine from the initial rate to alpha times it") {
+
+TEST_CASE("CosineDecay follows the half cosine from the initial rate to alpha times it") {
     Run r;
     Adam<float> opt(1e-2);
     History h = fit(r.model, opt, BinaryCrossEntropy{}, r.data, r.options(), CosineDecay{.epochs = 4, .alpha = 0.1});
