@@ -110,7 +110,8 @@ TEST_CASE("a callback object serves a second fit as a fresh one would") {
     Adam<float> first_opt(1e-2), second_opt(1e-2);
     // min_delta 10 on the loss: only the first epoch improves, so it stops after 1 + patience epochs.
     EarlyStopping stop{.monitor = "loss", .min_delta = 10.0, .patience = 2};
-    const History first = fit(first_run.model, first_opt, BinaryCrossEntropy{}, first_run.data, first_run.options(), stop);
+    const History first =
+        fit(first_run.model, first_opt, BinaryCrossEntropy{}, first_run.data, first_run.options(), stop);
     const std::size_t first_best = stop.best_epoch(), first_stop = stop.stopped_epoch();
     CHECK(first_stop == 3);
     const History second =
