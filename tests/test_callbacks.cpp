@@ -193,3 +193,19 @@ TEST_CASE("ProgressBar prints one line per epoch and the stop reason") {
     CHECK(text.find("s to epoch 6\n") != std::string::npos);  // the ETA names what it estimates
     CHECK(text.find("xor: EarlyStopping: loss did not improve") != std::string::npos);
 }
+
+TEST_CASE("every built-in callback is a Callback; a type without a well-formed hook is not") {
+    static_assert(Callback<EarlyStopping, float> && Callback<ModelCheckpoint, double>);
+    static_assert(Callback<StepLR, float> && Callback<const StepLR, float> && Callback<CosineDecay, float>);
+    static_assert(Callback<ReduceLROnPlateau, float> && Callback<CSVLogger, float>);
+    static_assert(Callback<ProgressBar, float> && Callback<TerminateOnNaN, double>);
+    struct FloatOnly {
+        void on_epoch_end(TrainingState<float>&) {}
+    };
+    struct NoLoss {
+        void on_batch_end(TrainingState<float>&) {}
+    };
+    static_assert(Callback<FloatOnly, float> && !Callback<FloatOnly, double>);
+    CHECK_FALSE(Callback<NoLoss, float>);
+    CHECK_FALSE(Callback<Monitor, float>);
+}

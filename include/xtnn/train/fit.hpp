@@ -165,6 +165,9 @@ struct ValidationPass {
     ValidationPass(const Strategy& strategy, const Dataset<T>& validation) : data(validation) {
         all_targets = &strategy.all_rows(validation.y, all_targets_buffer);
     }
+    // all_targets may point into this object.
+    ValidationPass(const ValidationPass&) = delete;
+    ValidationPass& operator=(const ValidationPass&) = delete;
 };
 
 // The validation half of an epoch: val_loss (with the regularization
