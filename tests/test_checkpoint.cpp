@@ -165,5 +165,16 @@ TEST_CASE("save/load take optimizers and scalers as extras, through one shared O
     static_assert(CheckpointExtra<AdamW<double>> && CheckpointExtra<StandardScaler<float>>);
     static_assert(!CheckpointExtra<FitOptions> && !CheckpointExtra<const Adam<float>>);
     static_assert(OptimizerState<StepCounter> && !Optimizer<StepCounter>);
-    CHECK(CheckpointExtra<StepCounter>);
+
+    // Such an object round-trips through a checkpoint like an optimizer's state.
+    auto model = model_with_bn();
+    init_missing_parameters(model, 1);
+    StepCounter saved{{0.5f, -2.0f}, 17};
+    const auto path = temp_path("step_counter.npz");
+    save(model, path, saved);
+    auto loaded_model = model_with_bn();
+    StepCounter loaded;
+    load(loaded_model, path, loaded);
+    CHECK(loaded.momentum == saved.momentum);
+    CHECK(loaded.steps == 17);
 }
