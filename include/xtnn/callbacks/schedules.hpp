@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <optional>
 #include <numbers>
+#include <optional>
 #include <string>
 
 #include "../core/error.hpp"
