@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <typeinfo>
+
 #include <xtnn/compose/dynamic_sequential.hpp>
 #include <xtnn/compose/parallel.hpp>
 #include <xtnn/compose/sequential.hpp>
@@ -100,12 +102,17 @@ TEST_CASE("DynamicSequential matches the static Sequential exactly") {
     auto e = check_gradients(dynamic, x);
     CHECK(e.input < 1e-6);
     CHECK(e.parameters < 1e-6);
-    CHECK(terminal_kind(dynamic) == Terminal::sigmoid);
+    const auto final_layer = dynamic.final_layer();
+    REQUIRE(final_layer != nullptr);
+    CHECK(final_layer->type() == typeid(Sigmoid));
 }
 
-TEST_CASE("terminal_kind sees through nested containers") {
+TEST_CASE("the final layer is found through nested containers") {
     auto model = small_wdnn(3);
-    CHECK(terminal_kind(model) == Terminal::sigmoid);
-    auto other = Sequential(Dense<float>(2, 2), ReLU());
-    CHECK(terminal_kind(other) == Terminal::other);
+    CHECK(&detail::final_module(model) == &model.last());
+    auto nested = Sequential(Dense<float>(2, 2), Sequential(Dense<float>(2, 2), ReLU()));
+    CHECK(typeid(detail::final_module(nested)) == typeid(ReLU));
+    DynamicSequential<float> dynamic;
+    dynamic.add(Dense<float>(2, 2)).add(Parallel(Concat{}, Dense<float>(2, 2), Dense<float>(2, 1)));
+    CHECK(dynamic.final_layer() == nullptr);
 }

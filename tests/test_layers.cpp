@@ -5,6 +5,7 @@
 #include <xtnn/layers/dense.hpp>
 #include <xtnn/layers/dropout.hpp>
 #include <xtnn/layers/identity.hpp>
+#include <xtnn/layers/log_softmax.hpp>
 #include <xtnn/layers/softmax.hpp>
 
 #include "gradient_check.hpp"
@@ -131,4 +132,28 @@ TEST_CASE("Dropout gradient uses the forward mask; same seed, same mask") {
     Dropout a(0.5, 9), b(0.5, 9);
     Tensor<double> x = random_tensor(3, 9, 6);
     CHECK(a.forward(x, Mode::train) == b.forward(x, Mode::train));
+}
+
+TEST_CASE("LogSoftmax gradients match finite differences, also at large logits") {
+    LogSoftmax log_softmax;
+    CHECK(check_gradients(log_softmax, random_tensor(4, 5, 8)).input < 1e-6);
+    CHECK(check_gradients(log_softmax, random_tensor(4, 5, 9, 30.0)).input < 1e-6);
+}
+
+TEST_CASE("LogSoftmax is log(softmax), finite for extreme inputs, in float and double") {
+    const Tensor<double> x = random_tensor(3, 4, 10);
+    LogSoftmax log_softmax;
+    Softmax softmax;
+    const Tensor<double> log_p = log_softmax.forward(x, Mode::eval);
+    const Tensor<double> expected = xt::log(softmax.forward(x, Mode::eval));
+    for (std::size_t i = 0; i < log_p.size(); ++i) {
+        CHECK(log_p.data()[i] == doctest::Approx(expected.data()[i]).epsilon(1e-14));
+    }
+    // Rows whose probabilities underflow to 0 in Softmax keep exact log-probabilities.
+    const Tensor<float> extreme = {{-1e4f, 0.f, 1e4f}};
+    const auto& y = log_softmax.forward(extreme, Mode::eval);
+    CHECK(y(0, 0) == -2e4f);
+    CHECK(y(0, 1) == -1e4f);
+    CHECK(y(0, 2) == 0.f);
+    CHECK_THROWS_AS(LogSoftmax{}.backward(x), xtnn::error);
 }

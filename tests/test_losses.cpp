@@ -6,7 +6,9 @@
 
 #include <xtnn/losses/binary_crossentropy.hpp>
 #include <xtnn/losses/cross_entropy.hpp>
+#include <xtnn/layers/log_softmax.hpp>
 #include <xtnn/losses/mean_squared_error.hpp>
+#include <xtnn/losses/nll_loss.hpp>
 #include <xtnn/core/random.hpp>
 
 using namespace xtnn;
@@ -66,6 +68,12 @@ std::string validation_message(const Loss& loss, const Tensor<T>& target, std::s
         return e.what();
     }
     return "no error";
+}
+
+Tensor<double> one_hot(const Tensor<double>& ids, std::size_t classes) {
+    Tensor<double> t = xt::zeros<double>({ids.shape(0), classes});
+    for (std::size_t row = 0; row < ids.shape(0); ++row) t(row, static_cast<std::size_t>(ids(row, 0))) = 1.0;
+    return t;
 }
 
 }  // namespace
@@ -348,4 +356,91 @@ TEST_CASE("loss names") {
     CHECK(MeanSquaredError{}.name() == "mean_squared_error");
     CHECK(BinaryCrossEntropy{}.name() == "binary_crossentropy");
     CHECK(CrossEntropy{}.name() == "sparse_categorical_crossentropy");
+}
+
+// ---------------------------------------------------------------- negative log-likelihood
+
+TEST_CASE("nll loss on log-probabilities: value and gradient by hand") {
+    const Tensor<double> log_p = {{-0.5, -1.5, -2.5}, {-3.0, -0.25, -4.0}};
+    const Tensor<double> labels = {{2.0}, {1.0}};
+    Tensor<double> grad;
+    CHECK(NLLLoss{}.value_and_gradient(log_p, labels, grad) == (2.5 + 0.25) / 2);
+    const Tensor<double> expected_grad = {{0.0, 0.0, -0.5}, {0.0, -0.5, 0.0}};
+    CHECK(grad == expected_grad);
+    // One-hot rows name the same classes.
+    Tensor<double> one_hot_grad;
+    CHECK(NLLLoss{}.value_and_gradient(log_p, one_hot(labels, 3), one_hot_grad) == (2.5 + 0.25) / 2);
+    CHECK(one_hot_grad == expected_grad);
+}
+
+TEST_CASE("nll loss from logits is log_softmax then nll, and softmax cross-entropy") {
+    const auto z = uniform_tensor(5, 4, -5, 5, 12);
+    const auto labels = class_ids(5, 4, 13);
+    LogSoftmax log_softmax;
+    const double two_steps = NLLLoss{}.value(log_softmax.forward(z, Mode::eval), labels);
+    CHECK(NLLLoss{}.value_from_logits(z, labels) == doctest::Approx(two_steps).epsilon(1e-14));
+    Tensor<double> nll_grad, ce_grad;
+    CHECK(NLLLoss{}.value_and_gradient_from_logits(z, labels, nll_grad) ==
+          CrossEntropy{}.value_and_gradient_from_logits(z, labels, ce_grad));
+    CHECK(nll_grad == ce_grad);
+}
+
+TEST_CASE("nll loss: every path matches finite differences, class ids and one-hot rows") {
+    const auto ids = class_ids(5, 4, 14);
+    for (const Tensor<double>& labels : {ids, one_hot(ids, 4)}) {
+        const NLLLoss loss;
+        Tensor<double> grad;
+        const auto log_p = uniform_tensor(5, 4, -6, -0.1, 15);
+        loss.value_and_gradient(log_p, labels, grad);
+        check_gradient(log_p, grad, [&](const Tensor<double>& p) { return loss.value(p, labels); });
+
+        const auto z = uniform_tensor(5, 4, -5, 5, 16);
+        loss.value_and_gradient_from_logits(z, labels, grad);
+        check_gradient(z, grad, [&](const Tensor<double>& q) { return loss.value_from_logits(q, labels); });
+    }
+}
+
+TEST_CASE("nll loss from logits: ±1e4 logits stay finite and exact") {
+    const Tensor<float> logits = {{1e4f, -1e4f, 0.f}, {-1e4f, 1e4f, 0.f}};
+    const Tensor<float> labels = {{1.f}, {1.f}};
+    Tensor<float> grad;
+    CHECK(NLLLoss{}.value_and_gradient_from_logits(logits, labels, grad) == 1e4f);
+    const Tensor<float> expected_grad = {{0.5f, -0.5f, 0.f}, {0.f, 0.f, 0.f}};
+    CHECK(grad == expected_grad);
+}
+
+TEST_CASE("nll loss: validate_targets and bad labels") {
+    const NLLLoss loss;
+    CHECK(loss.name() == "nll_loss");
+    Tensor<double> ids = {{0.0}, {2.0}, {1.0}};
+    CHECK_NOTHROW(loss.validate_targets(ids, 3));
+    CHECK_NOTHROW(loss.validate_targets(one_hot(ids, 3), 3));
+    CHECK(validation_message(loss, ids, 2) ==
+          "xtnn: nll_loss: labels must be integer class ids in [0, 2); found 2 at row 1");
+    CHECK(validation_message(loss, ids, 1) ==
+          "xtnn: nll_loss: needs a model with at least 2 outputs (one per class), got 1; use "
+          "binary_crossentropy for a single output");
+    CHECK(validation_message(loss, one_hot(ids, 3), 4) ==
+          "xtnn: nll_loss: targets must be one column of class ids or one-hot rows of 4 columns, got 3 "
+          "columns");
+    CHECK(validation_message(loss, Tensor<double>({0, 1}), 3) == "xtnn: nll_loss: no targets");
+
+    Tensor<double> rows = one_hot(ids, 3);
+    rows(1, 0) = 1.0;
+    CHECK(validation_message(loss, rows, 3) ==
+          "xtnn: nll_loss: a one-hot row must hold exactly one 1; row 1 holds 2");
+    rows(1, 0) = 0.5;
+    CHECK(validation_message(loss, rows, 3) ==
+          "xtnn: nll_loss: one-hot labels must be 0 or 1; found 0.5 at row 1, column 0");
+    rows(1, 0) = 0.0;
+    rows(1, 2) = 0.0;
+    CHECK(validation_message(loss, rows, 3) ==
+          "xtnn: nll_loss: a one-hot row must hold exactly one 1; row 1 holds 0");
+
+    // value() checks labels and shapes as well: a bad one must never index out of bounds.
+    const Tensor<double> out_of_range = {{5.0}};
+    CHECK_THROWS_AS(loss.value(Tensor<double>({1, 3}), out_of_range), xtnn::error);
+    CHECK_THROWS_AS(loss.value(Tensor<double>({2, 3}), Tensor<double>({2, 2})), xtnn::error);
+    CHECK_THROWS_AS(loss.value_from_logits(Tensor<double>({2, 3}), Tensor<double>({3, 1})), xtnn::error);
+    CHECK_THROWS_AS(loss.value(Tensor<double>({0, 3}), Tensor<double>({0, 1})), xtnn::error);
 }

@@ -25,9 +25,11 @@
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
 #include "layers/identity.hpp"
+#include "layers/log_softmax.hpp"
 #include "layers/softmax.hpp"
 
 #include "compose/any_module.hpp"
+#include "compose/final_layer.hpp"
 #include "compose/dynamic_sequential.hpp"
 #include "compose/parallel.hpp"
 #include "compose/sequential.hpp"
@@ -36,6 +38,7 @@
 #include "losses/cross_entropy.hpp"
 #include "losses/loss.hpp"
 #include "losses/mean_squared_error.hpp"
+#include "losses/nll_loss.hpp"
 
 #include "optim/adam.hpp"
 #include "optim/adamw.hpp"

@@ -12,7 +12,7 @@
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../core/tensor.hpp"
-#include "../train/fusion.hpp"
+#include "final_layer.hpp"
 
 namespace xtnn {
 
@@ -41,9 +41,8 @@ public:
     void reseed(std::uint64_t seed) { impl_->reseed(seed); }
     void set_input_grad_required(bool required) { impl_->set_input_grad_required(required); }
 
-    Terminal terminal_kind() { return impl_->terminal_kind(); }
-    const Tensor<T>& terminal_logits() { return impl_->terminal_logits(); }
-    void bypass_terminal_backward() { impl_->bypass_terminal_backward(); }
+    // The held module's final layer (compose/final_layer.hpp); null if there is none to fuse with.
+    std::unique_ptr<FinalLayer<T>> final_layer() { return impl_->final_layer(); }
 
 private:
     using Visitor = void (*)(void*, Param<T>&);
@@ -58,9 +57,7 @@ private:
         virtual void visit(void* fn, Visitor call) = 0;
         virtual void reseed(std::uint64_t) = 0;
         virtual void set_input_grad_required(bool) = 0;
-        virtual Terminal terminal_kind() = 0;
-        virtual const Tensor<T>& terminal_logits() = 0;
-        virtual void bypass_terminal_backward() = 0;
+        virtual std::unique_ptr<FinalLayer<T>> final_layer() = 0;
     };
 
     template <class M>
@@ -84,9 +81,7 @@ private:
                 module.set_input_grad_required(required);
             }
         }
-        Terminal terminal_kind() override { return xtnn::terminal_kind(module); }
-        const Tensor<T>& terminal_logits() override { return xtnn::terminal_logits<T>(module); }
-        void bypass_terminal_backward() override { xtnn::bypass_terminal_backward(module); }
+        std::unique_ptr<FinalLayer<T>> final_layer() override { return detail::final_layer<T>(module); }
 
         M module;
     };

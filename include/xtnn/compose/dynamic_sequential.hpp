@@ -4,6 +4,7 @@
 // load work unchanged.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,7 +15,7 @@
 #include "../core/random.hpp"
 #include "../core/tensor.hpp"
 #include "any_module.hpp"
-#include "../train/fusion.hpp"
+#include "final_layer.hpp"
 #include "width_check.hpp"
 
 namespace xtnn {
@@ -71,9 +72,10 @@ public:
         if (!modules_.empty()) modules_.front().set_input_grad_required(required);
     }
 
-    Terminal terminal_kind() { return modules_.empty() ? Terminal::other : modules_.back().terminal_kind(); }
-    const Tensor<T>& terminal_logits() { return modules_.back().terminal_logits(); }
-    void bypass_terminal_backward() { modules_.back().bypass_terminal_backward(); }
+    // The last module's final layer (compose/final_layer.hpp); null if there is none to fuse with.
+    std::unique_ptr<FinalLayer<T>> final_layer() {
+        return modules_.empty() ? nullptr : modules_.back().final_layer();
+    }
 
     std::size_t size() const { return modules_.size(); }
     AnyModule<T>& operator[](std::size_t i) { return modules_.at(i); }

@@ -84,7 +84,7 @@ private:
 
 // When a model ends in Sigmoid and is trained with BinaryCrossEntropy, fit
 // computes the loss from the Sigmoid's input (logits), so confident
-// predictions lose no precision (see train.hpp).
+// predictions lose no precision (train/fusion.hpp).
 struct Sigmoid : Activation<ops::Sigmoid> {};
 struct Tanh : Activation<ops::Tanh> {};
 struct GELU : Activation<ops::GELU> {};

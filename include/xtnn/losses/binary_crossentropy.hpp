@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "../core/tensor.hpp"
+#include "../layers/activations.hpp"
 #include "common.hpp"
 
 namespace xtnn {
@@ -17,10 +18,12 @@ namespace xtnn {
 /// (no gradient flows where the clip bites). from_logits = true: `pred` are logits and
 /// the loss is max(z, 0) − z·y + log1p(e^−|z|), finite for any z.
 ///
-/// A model ending in Sigmoid should skip that layer's backward pass and call
-/// value_and_gradient_from_logits with the Sigmoid's input: the result is exact even
-/// where the sigmoid saturates to 0 or 1.
+/// Fuses with Sigmoid (train/fusion.hpp): for a model ending in Sigmoid, fit skips
+/// that layer's backward pass and calls value_and_gradient_from_logits with the
+/// Sigmoid's input: the result is exact even where the sigmoid saturates to 0 or 1.
 struct BinaryCrossEntropy {
+    using fused_activation = Sigmoid;
+
     bool from_logits = false;
     double epsilon = 1e-7;
 

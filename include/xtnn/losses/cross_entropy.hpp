@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "../core/tensor.hpp"
+#include "../layers/softmax.hpp"
 #include "common.hpp"
 
 namespace xtnn {
@@ -15,10 +16,13 @@ namespace xtnn {
 /// log clip(pred[label], ε, 1 − ε) (from_logits = false, pred are probabilities).
 /// `target` is N×1 and holds class ids 0 … k−1 stored as T.
 ///
-/// A model ending in Softmax should skip that layer's backward pass and call
-/// value_and_gradient_from_logits with the Softmax's input: the gradient is then
-/// simply softmax(z) − onehot(y) over N, and stays exact for saturated outputs.
+/// Fuses with Softmax (train/fusion.hpp): for a model ending in Softmax, fit skips
+/// that layer's backward pass and calls value_and_gradient_from_logits with the
+/// Softmax's input; the gradient is then simply softmax(z) − onehot(y) over N, and
+/// stays exact for saturated outputs.
 struct CrossEntropy {
+    using fused_activation = Softmax;
+
     bool from_logits = true;
     double epsilon = 1e-7;
 
@@ -60,17 +64,14 @@ struct CrossEntropy {
     /// and the model has at least two outputs.
     template <Real T>
     void validate_targets(const Tensor<T>& target, std::size_t model_outputs) const {
-        if (model_outputs < 2) {
-            detail::fail(name(), ": needs a model with at least 2 outputs (one per class), got ",
-                         model_outputs, "; use binary_crossentropy for a single output");
-        }
+        detail::check_class_count(model_outputs, name());
         if (target.shape(0) == 0) detail::fail(name(), ": no targets");
         if (target.shape(1) != 1) {
             detail::fail(name(), ": targets must be one column of class ids, got ",
                          target.shape(1), " columns (one-hot targets are not supported)");
         }
         for (std::size_t row = 0; row < target.shape(0); ++row) {
-            class_index(target, row, model_outputs);
+            detail::class_id(target, row, model_outputs, name());
         }
     }
 
@@ -87,17 +88,6 @@ private:
         }
     }
 
-    // Checked on every call too: an out-of-range id would index out of bounds.
-    template <Real T>
-    std::size_t class_index(const Tensor<T>& target, std::size_t row, std::size_t classes) const {
-        const T id = target(row, 0);
-        if (!(id >= T(0) && id < static_cast<T>(classes) && std::trunc(id) == id)) {
-            detail::fail(name(), ": labels must be integer class ids in [0, ", classes,
-                         "); found ", id, " at row ", row);
-        }
-        return static_cast<std::size_t>(id);
-    }
-
     // Both probability entry points; `grad` may be null.
     template <Real T>
     T probabilities(const Tensor<T>& pred, const Tensor<T>& target, T* grad) const {
@@ -108,7 +98,7 @@ private:
         if (grad) std::fill(grad, grad + pred.size(), T(0));
         double sum = 0.0;
         for (std::size_t row = 0; row < rows; ++row) {
-            const std::size_t label = class_index(target, row, classes);
+            const std::size_t label = detail::class_id(target, row, classes, name());
             const auto p = static_cast<double>(pred(row, label));
             const double clipped = detail::clip_probability(p, epsilon);
             sum -= std::log(clipped);
@@ -119,33 +109,12 @@ private:
         return static_cast<T>(sum * inv_rows);
     }
 
-    // Both logit entry points; `grad` may be null. Log-sum-exp shifted by the row
-    // maximum, so no exp overflows.
+    // Both logit entry points; `grad` may be null.
     template <Real T>
     T evaluate_logits(const Tensor<T>& logits, const Tensor<T>& target, T* grad) const {
-        const std::size_t rows = logits.shape(0);
         const std::size_t classes = logits.shape(1);
-        const double inv_rows = 1.0 / static_cast<double>(rows);
-        double sum = 0.0;
-        for (std::size_t row = 0; row < rows; ++row) {
-            const std::size_t label = class_index(target, row, classes);
-            const T* z = logits.data() + row * classes;
-            T* g = grad ? grad + row * classes : nullptr;
-            const double max = static_cast<double>(*std::max_element(z, z + classes));
-            double exp_sum = 0.0;
-            for (std::size_t j = 0; j < classes; ++j) {
-                const double e = std::exp(static_cast<double>(z[j]) - max);
-                exp_sum += e;
-                if (g) g[j] = static_cast<T>(e);  // parked here until exp_sum is known
-            }
-            sum += std::log(exp_sum) + (max - static_cast<double>(z[label]));
-            if (g) {
-                const double scale = inv_rows / exp_sum;
-                for (std::size_t j = 0; j < classes; ++j) g[j] = static_cast<T>(g[j] * scale);
-                g[label] -= static_cast<T>(inv_rows);
-            }
-        }
-        return static_cast<T>(sum * inv_rows);
+        return detail::softmax_cross_entropy(
+            logits, [&](std::size_t row) { return detail::class_id(target, row, classes, name()); }, grad);
     }
 };
 

@@ -10,7 +10,7 @@
 
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
-#include "../losses/class_id.hpp"
+#include "../losses/common.hpp"
 
 namespace xtnn::detail {
 

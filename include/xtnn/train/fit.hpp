@@ -10,7 +10,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 
 #include "../core/check_finite.hpp"
@@ -19,8 +18,6 @@
 #include "../data/batches.hpp"
 #include "../data/dataset.hpp"
 #include "../io/checkpoint.hpp"
-#include "../losses/binary_crossentropy.hpp"
-#include "../losses/cross_entropy.hpp"
 #include "../losses/loss.hpp"
 #include "../metrics/accuracy.hpp"
 #include "../metrics/named_metric.hpp"
@@ -36,8 +33,10 @@ namespace xtnn {
 
 namespace detail {
 
+// A loss that fuses with an output activation (train/fusion.hpp) scores
+// classes, so fit reports accuracy for it too.
 template <class L>
-constexpr bool is_classification_loss = std::is_same_v<L, BinaryCrossEntropy> || std::is_same_v<L, CrossEntropy>;
+constexpr bool is_classification_loss = requires { typename L::fused_activation; };
 
 template <class M, class T>
 void check_dataset_fits_model(M& model, const Dataset<T>& data, std::string_view what) {
