@@ -129,8 +129,8 @@ RunResult train_and_evaluate(Model& model, const RunConfig& c, const xtnn::Datas
     r.val_accuracy = evaluate(model, val, Accuracy{});
     r.test_accuracy = evaluate(model, test, Accuracy{});
     r.epochs_run = history.size();
-    r.best_epoch = stopping.best_epoch;
-    r.stop = history.diverged ? "diverged" : stopping.stopped_epoch != 0 ? "early" : "limit";
+    r.best_epoch = stopping.best_epoch();
+    r.stop = history.diverged ? "diverged" : stopping.stopped_epoch() != 0 ? "early" : "limit";
     if (!c.save_path.empty()) save(model, c.save_path, scaler);
     if (hidden != nullptr) {
         Tensor<float> x = *hidden;

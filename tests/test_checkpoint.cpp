@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include <xtnn/xtnn.hpp>
 
@@ -141,4 +143,38 @@ TEST_CASE("predict_file writes int64 labels that numpy can read back") {
     const auto labels = load_npy<std::int64_t, 1>(y_path);
     CHECK(labels.size() == 50);
     CHECK(labels == labels_from_outputs(predict(model, data.X)));
+}
+
+namespace {
+
+// Has the state a checkpoint needs (OptimizerState) but cannot step: not an Optimizer.
+struct StepCounter {
+    using value_type = float;
+    std::vector<float> momentum;
+    std::uint64_t steps = 0;
+    void visit_state(auto&& f) { f("momentum", momentum); }
+    std::uint64_t iterations() const { return steps; }
+    void set_iterations(std::uint64_t n) { steps = n; }
+};
+
+}  // namespace
+
+TEST_CASE("save/load take optimizers and scalers as extras, through one shared OptimizerState concept") {
+    static_assert(Optimizer<Adam<float>> && OptimizerState<Adam<float>>);
+    static_assert(CheckpointExtra<Adam<float>> && CheckpointExtra<SGD<double>> && CheckpointExtra<RMSProp<float>>);
+    static_assert(CheckpointExtra<AdamW<double>> && CheckpointExtra<StandardScaler<float>>);
+    static_assert(!CheckpointExtra<FitOptions> && !CheckpointExtra<const Adam<float>>);
+    static_assert(OptimizerState<StepCounter> && !Optimizer<StepCounter>);
+
+    // Such an object round-trips through a checkpoint like an optimizer's state.
+    auto model = model_with_bn();
+    init_missing_parameters(model, 1);
+    StepCounter saved{{0.5f, -2.0f}, 17};
+    const auto path = temp_path("step_counter.npz");
+    save(model, path, saved);
+    auto loaded_model = model_with_bn();
+    StepCounter loaded;
+    load(loaded_model, path, loaded);
+    CHECK(loaded.momentum == saved.momentum);
+    CHECK(loaded.steps == 17);
 }

@@ -141,13 +141,13 @@ TEST_CASE("ModelCheckpoint saves every epoch, or the best epoch of the monitored
     EarlyStopping restore{.patience = 100, .restore_best_weights = true, .restore_at_end = true};
     const History h = fit(model, adam, BinaryCrossEntropy{}, train, val, options(12), every, best, best_accuracy, restore);
 
-    CHECK(every.saved_epoch == 12);
+    CHECK(every.saved_epoch() == 12);
     const auto val_loss = h.series("val_loss");
     const auto best_loss = std::min_element(val_loss.begin(), val_loss.end());
-    CHECK(best.saved_epoch == static_cast<std::size_t>(best_loss - val_loss.begin()) + 1);
-    CHECK(best.best == *best_loss);
+    CHECK(best.saved_epoch() == static_cast<std::size_t>(best_loss - val_loss.begin()) + 1);
+    CHECK(best.best() == *best_loss);
     const auto val_accuracy = h.series("val_accuracy");
-    CHECK(best_accuracy.saved_epoch ==
+    CHECK(best_accuracy.saved_epoch() ==
           static_cast<std::size_t>(std::max_element(val_accuracy.begin(), val_accuracy.end()) - val_accuracy.begin()) + 1);
 
     // The best checkpoint holds the weights EarlyStopping restored.
@@ -169,7 +169,7 @@ TEST_CASE("a diverged epoch never replaces the last good checkpoint") {
     ModelCheckpoint checkpoint{.path = dir / "model.npz"};
     const History h = fit(model, adam, BinaryCrossEntropy{}, data, options(10), PoisonWeights{3, 1}, checkpoint);
     CHECK(h.diverged);
-    CHECK(checkpoint.saved_epoch == 2);
+    CHECK(checkpoint.saved_epoch() == 2);
     auto restored = small_model();
     load(restored, dir / "model.npz");
     const auto outputs = predict(restored, data.X);
@@ -276,7 +276,7 @@ TEST_CASE("a failed write raises, names the file and the reason, and leaves the 
         check_error([&] { fit(trained, adam, BinaryCrossEntropy{}, data, options(5), FillDiskAfter{&limit, 2}, checkpoint); },
                     {"cannot write '" + (dir / "fit.npz").string() + "'", "File too large"});
     }
-    CHECK(checkpoint.saved_epoch == 1);
+    CHECK(checkpoint.saved_epoch() == 1);
     auto restored = small_model();
     CHECK_NOTHROW(load(restored, dir / "fit.npz"));
     CHECK(leftover_temporaries(dir.path()) == 0);

@@ -132,3 +132,18 @@ TEST_CASE("metric errors: shape mismatch, empty input, bad labels, multi-column 
               "xtnn: accuracy: labels must be integer class ids in [0, 3); found 3 at row 1");
     }
 }
+
+TEST_CASE("the named-metric registry: every name computes its metric, an unknown one is refused") {
+    CHECK(named_metric("accuracy", binary_pred, binary_target) == Accuracy{}(binary_pred, binary_target));
+    CHECK(named_metric("precision", binary_pred, binary_target) == Precision{}(binary_pred, binary_target));
+    CHECK(named_metric("recall", binary_pred, binary_target) == Recall{}(binary_pred, binary_target));
+    CHECK(named_metric("f1", binary_pred, binary_target) == F1{}(binary_pred, binary_target));
+    const Tensor<double> both_classes = {{1.0}, {0.0}, {1.0}, {0.0}, {1.0}};
+    CHECK(named_metric("auc", binary_pred, both_classes) == AUC{}(binary_pred, both_classes));
+    CHECK(named_metric_list() == "accuracy, auc, precision, recall, f1");
+    CHECK(is_named_metric("auc"));
+    CHECK_FALSE(is_named_metric("val_auc"));
+    CHECK_THROWS_WITH_AS(check_metric_name("auroc", "fit: "),
+                         "xtnn: fit: unknown metric 'auroc'; known: accuracy, auc, precision, recall, f1",
+                         xtnn::error);
+}

@@ -92,12 +92,12 @@ TEST_CASE("EarlyStopping restores exactly the weights of the best epoch") {
     } recorder;
     EarlyStopping stop{.monitor = "loss", .patience = 3, .restore_best_weights = true, .restore_at_end = true};
     History h = fit(model, opt, BinaryCrossEntropy{}, data, o, recorder, stop);
-    REQUIRE(stop.best_epoch >= 1);
+    REQUIRE(stop.best_epoch() >= 1);
     const auto losses = h.series("loss");
     const auto best = std::min_element(losses.begin(), losses.end()) - losses.begin();
-    CHECK(static_cast<std::size_t>(best + 1) == stop.best_epoch);
+    CHECK(static_cast<std::size_t>(best + 1) == stop.best_epoch());
     auto w = parameters(model).all_values;
-    CHECK(std::vector<double>(w.begin(), w.end()) == recorder.snapshots[stop.best_epoch - 1]);
+    CHECK(std::vector<double>(w.begin(), w.end()) == recorder.snapshots[stop.best_epoch() - 1]);
 }
 
 TEST_CASE("EarlyStopping stops after `patience` epochs without improvement") {
@@ -110,7 +110,7 @@ TEST_CASE("EarlyStopping stops after `patience` epochs without improvement") {
     EarlyStopping stop{.monitor = "loss", .patience = 4};
     History h = fit(model, opt, BinaryCrossEntropy{}, data, o, stop);
     CHECK(h.size() == 5);
-    CHECK(stop.stopped_epoch == 5);
+    CHECK(stop.stopped_epoch() == 5);
     CHECK(h.stop_reason.find("did not improve for 4 epochs") != std::string::npos);
 }
 

@@ -11,24 +11,28 @@
 #include <cstddef>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "../core/error.hpp"
 #include "../train/history.hpp"
 #include "../train/training_state.hpp"
+#include "monitor.hpp"
 
 namespace xtnn {
 
 struct ModelCheckpoint {
     std::filesystem::path path;
     std::string monitor = "val_loss";
+    MonitorMode mode = MonitorMode::automatic;
     // Save only epochs whose `monitor` beats every earlier one. A non-finite
     // value never does (e.g. val_loss without a validation set: nothing is saved).
     bool save_best_only = false;
 
-    // Filled in during training.
-    double best = std::numeric_limits<double>::quiet_NaN();
-    std::size_t saved_epoch = 0;  // 1-based epoch of the last save; 0: none yet
+    /// With save_best_only, the best value of `monitor` in the last fit (NaN before any).
+    double best() const { return run_.watch ? run_.watch->best() : std::numeric_limits<double>::quiet_NaN(); }
+    /// 1-based epoch of the last save in the last fit; 0: none yet.
+    std::size_t saved_epoch() const noexcept { return run_.saved_epoch; }
 
     template <Real T>
     void on_train_begin(TrainingState<T>&) {
@@ -39,8 +43,8 @@ struct ModelCheckpoint {
             detail::fail("ModelCheckpoint: cannot write '", path.string(), "': directory '",
                          directory.string(), "' does not exist");
         }
-        best = std::numeric_limits<double>::quiet_NaN();
-        saved_epoch = 0;
+        run_ = {};
+        run_.watch.emplace(monitor, mode, 0.0, "ModelCheckpoint");
     }
 
     template <Real T>
@@ -48,15 +52,18 @@ struct ModelCheckpoint {
         const EpochLog& log = state.last_log();
         // A diverged epoch's weights must not replace a good checkpoint.
         if (!std::isfinite(log.loss)) return;
-        if (save_best_only) {
-            const double current = log.get(monitor);
-            if (!std::isfinite(current)) return;
-            if (!std::isnan(best) && !(higher_is_better(monitor) ? current > best : current < best)) return;
-            best = current;
-        }
+        if (save_best_only && !run_.watch->improve(run_.watch->value(log))) return;
         state.save_model(path);
-        saved_epoch = log.epoch;
+        run_.saved_epoch = log.epoch;
     }
+
+    // What one fit did; on_train_begin resets it. Public only so that the
+    // settings above stay an aggregate; its fields are ModelCheckpoint's alone.
+    class Run {
+        friend struct ModelCheckpoint;
+        std::optional<Monitor> watch;
+        std::size_t saved_epoch = 0;
+    } run_{};
 };
 
 }  // namespace xtnn

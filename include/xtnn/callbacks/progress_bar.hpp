@@ -22,19 +22,15 @@ struct ProgressBar {
     // Print every k-th epoch line (and always the last one).
     std::size_t every = 1;
 
-    // Filled in during training.
-    bool live = false;  // stream is a terminal: draw a live bar
-    std::chrono::steady_clock::time_point started{};
-
     template <Real T>
     void on_train_begin(TrainingState<T>&) {
-        live = stream != nullptr && isatty(fileno(stream)) != 0;
-        started = std::chrono::steady_clock::now();
+        run_.live = stream != nullptr && isatty(fileno(stream)) != 0;
+        run_.started = std::chrono::steady_clock::now();
     }
 
     template <Real T>
     void on_batch_end(TrainingState<T>& state, double loss) {
-        if (!live) return;
+        if (!run_.live) return;
         const std::size_t done = state.batch + 1, total = state.batches_per_epoch;
         if (done != total && done % std::max<std::size_t>(1, total / 30) != 0) return;
         const int width = 30;
@@ -61,7 +57,7 @@ struct ProgressBar {
         line += detail::concat(" - lr ", log.learning_rate, " - ", format(log.seconds), "s");
         // Time to the epoch cap at the mean pace so far; an early stop only shortens it.
         if (!last) line += detail::concat(" - ETA ", format(eta), "s to epoch ", state.epochs);
-        std::fprintf(stream, "%s%s\n", live ? "\r\033[K" : "", line.c_str());
+        std::fprintf(stream, "%s%s\n", run_.live ? "\r\033[K" : "", line.c_str());
         std::fflush(stream);
     }
 
@@ -73,6 +69,14 @@ struct ProgressBar {
         std::fflush(stream);
     }
 
+    // Set by on_train_begin. Public only so that the settings above stay an
+    // aggregate; its fields are ProgressBar's alone.
+    class Run {
+        friend struct ProgressBar;
+        bool live = false;  // stream is a terminal: draw a live bar
+        std::chrono::steady_clock::time_point started{};
+    } run_{};
+
 private:
     std::string label() const { return prefix.empty() ? "" : prefix + ": "; }
     static std::string format(double v) {
@@ -81,7 +85,7 @@ private:
         return buf;
     }
     double seconds_since_start() const {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - run_.started).count();
     }
 };
 

@@ -1,15 +1,17 @@
 #pragma once
 // Learning-rate schedules, applied at the start of each epoch. Each scales
 // the run's initial learning rate, so they compose with any optimizer.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <limits>
 #include <numbers>
+#include <optional>
 #include <string>
 
 #include "../core/error.hpp"
 #include "../train/history.hpp"
 #include "../train/training_state.hpp"
+#include "monitor.hpp"
 
 namespace xtnn {
 
@@ -49,46 +51,50 @@ struct CosineDecay {
 };
 
 // Multiplies the learning rate by `factor` when `monitor` has not improved
-// for `patience` epochs (Keras semantics, including cooldown and min_lr).
+// (by more than min_delta) for `patience` epochs (Keras semantics, including
+// cooldown and min_lr).
 struct ReduceLROnPlateau {
     std::string monitor = "val_loss";
+    MonitorMode mode = MonitorMode::automatic;
     double factor = 0.1;
     std::size_t patience = 10;
     double min_delta = 1e-4;
     std::size_t cooldown = 0;
     double min_lr = 0.0;
 
-    double best = std::numeric_limits<double>::quiet_NaN();
-    std::size_t wait = 0;
-    std::size_t cooldown_left = 0;
-
     template <Real T>
     void on_train_begin(TrainingState<T>&) {
         if (!(factor > 0.0 && factor < 1.0)) {
             detail::fail("ReduceLROnPlateau: factor must be in (0, 1), got ", factor);
         }
-        best = std::numeric_limits<double>::quiet_NaN();
-        wait = cooldown_left = 0;
+        run_ = {};
+        run_.watch.emplace(monitor, mode, min_delta, "ReduceLROnPlateau");
     }
 
     template <Real T>
     void on_epoch_end(TrainingState<T>& state) {
-        const double current = state.last_log().get(monitor);
-        if (cooldown_left > 0) {
-            --cooldown_left;
-            wait = 0;
+        const double current = run_.watch->value(state.last_log());
+        if (run_.cooldown_left > 0) {
+            --run_.cooldown_left;
+            run_.wait = 0;
         }
-        const bool better = std::isnan(best) || (higher_is_better(monitor) ? current > best + min_delta
-                                                                           : current < best - min_delta);
-        if (better) {
-            best = current;
-            wait = 0;
-        } else if (cooldown_left == 0 && ++wait >= patience) {
+        if (run_.watch->improve(current)) {
+            run_.wait = 0;
+        } else if (run_.cooldown_left == 0 && ++run_.wait >= patience) {
             state.learning_rate = std::max(state.learning_rate * factor, min_lr);
-            cooldown_left = cooldown;
-            wait = 0;
+            run_.cooldown_left = cooldown;
+            run_.wait = 0;
         }
     }
+
+    // What one fit has seen; on_train_begin resets it. Public only so that the
+    // settings above stay an aggregate; its fields are ReduceLROnPlateau's alone.
+    class Run {
+        friend struct ReduceLROnPlateau;
+        std::optional<Monitor> watch;
+        std::size_t wait = 0;
+        std::size_t cooldown_left = 0;
+    } run_{};
 };
 
 }  // namespace xtnn

@@ -71,10 +71,9 @@ private:
 // its sum over ranks. Ranks whose shard has more batches than the smallest
 // skip the extra ones each epoch. Only rank 0 should write files: wrap
 // writing callbacks (ProgressBar, CSVLogger, ModelCheckpoint) in root_only().
-template <Parametric Model, class Optimizer, class Loss, class... Callbacks>
-History fit(const Communicator& comm, Model& model, Optimizer& optimizer, const Loss& loss,
-            const Dataset<value_type_t<Model>>& train, const Dataset<value_type_t<Model>>& validation,
-            const FitOptions& options, Callbacks&&... callbacks) {
+template <Model M, Optimizer O, Loss<value_type_t<M>> L, Callback<value_type_t<M>>... Cs>
+History fit(const Communicator& comm, M& model, O& optimizer, const L& loss, const Dataset<value_type_t<M>>& train,
+            const Dataset<value_type_t<M>>& validation, const FitOptions& options, Cs&&... callbacks) {
     try {
         return xtnn::detail::fit_with(detail::DataParallel(comm), model, optimizer, loss, train, validation, options,
                                       callbacks...);
@@ -84,9 +83,9 @@ History fit(const Communicator& comm, Model& model, Optimizer& optimizer, const 
 }
 
 // A callback that acts on rank 0 only (for callbacks that print or write files).
-template <class Callback>
+template <class C>
 struct RootOnly {
-    Callback callback;
+    C callback;
     bool root;
 
     template <class State>
@@ -111,8 +110,8 @@ struct RootOnly {
     }
 };
 
-template <class Callback>
-RootOnly<Callback> root_only(const Communicator& comm, Callback callback) {
+template <class C>
+RootOnly<C> root_only(const Communicator& comm, C callback) {
     return {std::move(callback), comm.is_root()};
 }
 

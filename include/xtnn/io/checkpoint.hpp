@@ -17,6 +17,7 @@
 
 #include "../core/error.hpp"
 #include "../params/model_parameters.hpp"
+#include "../params/optimizer_state.hpp"
 #include "npz.hpp"
 
 namespace xtnn {
@@ -24,15 +25,20 @@ namespace xtnn {
 namespace detail {
 
 template <class X>
-concept CheckpointOptimizer = requires(X& x) { x.iterations(); x.set_iterations(0); };
-template <class X>
 concept CheckpointScaler = requires(const X& x) { x.fitted(); };
 
+}  // namespace detail
+
+/// What save/load accept besides the model: an optimizer's state or a fitted
+/// scaler (anything with visit_state and fitted(), as data/scaler.hpp's).
 template <class X>
+concept CheckpointExtra = OptimizerState<X> || detail::CheckpointScaler<X>;
+
+namespace detail {
+
+template <CheckpointExtra X>
 std::string_view checkpoint_prefix() {
-    static_assert(CheckpointOptimizer<X> || CheckpointScaler<X>,
-                  "save/load extras are optimizers or scalers");
-    if constexpr (CheckpointOptimizer<X>) return "optimizer.";
+    if constexpr (OptimizerState<X>) return "optimizer.";
     else return "scaler.";
 }
 
@@ -42,7 +48,7 @@ void add_extra(NpzWriter& writer, X& extra) {
     extra.visit_state([&](std::string_view name, const auto& values) {
         writer.add(prefix + std::string(name), values.data(), {values.size()});
     });
-    if constexpr (CheckpointOptimizer<X>) {
+    if constexpr (OptimizerState<X>) {
         const auto iterations = static_cast<std::int64_t>(extra.iterations());
         writer.add(prefix + "iterations", &iterations, {1});
     }
@@ -88,7 +94,7 @@ void load_extra(const NpzArchive& archive, X& extra) {
         if constexpr (requires { X::nonnegative_state; }) nonnegative = name == X::nonnegative_state;
         check_loaded_values(std::span(std::as_const(values)), key, source, nonnegative);
     });
-    if constexpr (CheckpointOptimizer<X>) {
+    if constexpr (OptimizerState<X>) {
         const std::string key = prefix + "iterations";
         if (!archive.contains(key)) fail(source, ": no '", key, "' in the checkpoint");
         std::vector<std::int64_t> iterations(archive.get(key).size());
@@ -101,7 +107,7 @@ void load_extra(const NpzArchive& archive, X& extra) {
 
 }  // namespace detail
 
-template <Parametric M, class... Extras>
+template <Model M, CheckpointExtra... Extras>
 void save(M& model, const std::filesystem::path& path, Extras&... extras) {
     using T = value_type_t<M>;
     NpzWriter writer;
@@ -115,7 +121,7 @@ void save(M& model, const std::filesystem::path& path, Extras&... extras) {
 // (float32 and float64 both load into either type), and it must hold nothing
 // else but the extras' state; otherwise nothing changes, the model and the
 // extras included, and the error lists every mismatch.
-template <Parametric M, class... Extras>
+template <Model M, CheckpointExtra... Extras>
 void load(M& model, const NpzArchive& archive, Extras&... extras) {
     using T = value_type_t<M>;
     const std::string_view source = archive.source();
@@ -169,7 +175,7 @@ void load(M& model, const NpzArchive& archive, Extras&... extras) {
     std::apply([&](auto&... staged_extra) { ((extras = std::move(staged_extra)), ...); }, staged_extras);
 }
 
-template <Parametric M, class... Extras>
+template <Model M, CheckpointExtra... Extras>
 void load(M& model, const std::filesystem::path& path, Extras&... extras) {
     load(model, read_npz(path), extras...);
 }

@@ -14,6 +14,7 @@
 
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
+#include "../params/optimizer_state.hpp"
 
 namespace xtnn {
 
@@ -115,28 +116,17 @@ private:
     std::optional<std::size_t> bound_size_;
 };
 
-namespace detail {
-
-// Stands in for a checkpoint writer's callback in the Optimizer concept.
-template <class T>
-struct StateVisitorProbe {
-    void operator()(std::string_view, std::vector<T>&) const {}
-};
-
-}  // namespace detail
-
-/// What `fit` needs of an optimizer.
+/// What `fit` needs of an optimizer: a step over the model's whole parameter
+/// block, a learning rate schedules can change, and state a checkpoint can
+/// save (OptimizerState).
 template <class O>
-concept Optimizer = Real<typename O::value_type> &&
+concept Optimizer = OptimizerState<O> &&
     requires(O optimizer, std::span<typename O::value_type> params,
-             std::span<const typename O::value_type> grads, double rate, std::uint64_t count) {
+             std::span<const typename O::value_type> grads, double rate) {
         optimizer.step(params, grads);
         { optimizer.learning_rate() } -> std::convertible_to<double>;
         optimizer.set_learning_rate(rate);
         optimizer.reset();
-        { optimizer.iterations() } -> std::convertible_to<std::uint64_t>;
-        optimizer.set_iterations(count);
-        optimizer.visit_state(detail::StateVisitorProbe<typename O::value_type>{});
         { optimizer.name() } -> std::convertible_to<std::string_view>;
     };
 

@@ -14,8 +14,9 @@ struct FitOptions {
     // initialized: the same seed gives the same weights bit for bit.
     std::uint64_t seed = 0;
     bool shuffle = true;
-    // Extra validation metrics by name: "auc", "precision", "recall", "f1".
-    // Accuracy is always measured for BinaryCrossEntropy and CrossEntropy.
+    // Extra validation metrics by name (metrics/named_metric.hpp lists them),
+    // logged as "val_<name>". Accuracy is always measured for BinaryCrossEntropy
+    // and CrossEntropy.
     std::vector<std::string> metrics;
     // Rows per forward pass when evaluating the validation set.
     std::size_t eval_batch_size = 1024;

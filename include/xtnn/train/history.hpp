@@ -34,14 +34,6 @@ struct EpochLog {
     }
 };
 
-// Whether larger values of a monitored quantity are better (accuracy, AUC, ...).
-inline bool higher_is_better(std::string_view name) {
-    for (std::string_view word : {"acc", "auc", "precision", "recall", "f1"}) {
-        if (name.find(word) != std::string_view::npos) return true;
-    }
-    return false;
-}
-
 struct History {
     std::vector<EpochLog> epochs;
     std::string stop_reason;       // empty when the epoch budget ran out

@@ -1,7 +1,7 @@
 #pragma once
 // What callbacks see during fit, and what they may change.
 //
-// A callback is any object with some of these hooks (all optional):
+// A callback (the Callback concept below) is any object with some of these hooks:
 //   on_train_begin(TrainingState<T>&)   on_epoch_begin(TrainingState<T>&)
 //   on_batch_end(TrainingState<T>&, double batch_loss)
 //   on_epoch_end(TrainingState<T>&)     on_train_end(TrainingState<T>&)
@@ -74,25 +74,48 @@ private:
     PerReal<Values> store_;
 };
 
-template <class Callback, class T>
-void on_train_begin(Callback& c, TrainingState<T>& s) {
-    if constexpr (requires { c.on_train_begin(s); }) c.on_train_begin(s);
+template <class C, class T>
+concept OnTrainBegin = requires(C& c, TrainingState<T>& s) { c.on_train_begin(s); };
+template <class C, class T>
+concept OnEpochBegin = requires(C& c, TrainingState<T>& s) { c.on_epoch_begin(s); };
+template <class C, class T>
+concept OnBatchEnd = requires(C& c, TrainingState<T>& s, double loss) { c.on_batch_end(s, loss); };
+template <class C, class T>
+concept OnEpochEnd = requires(C& c, TrainingState<T>& s) { c.on_epoch_end(s); };
+template <class C, class T>
+concept OnTrainEnd = requires(C& c, TrainingState<T>& s) { c.on_train_end(s); };
+
+}  // namespace detail
+
+/// A training callback: a type with at least one of the hooks above, callable
+/// as written there. A type with none (a misspelt or mis-typed hook, or no
+/// callback at all) is refused at the call of fit rather than silently ignored.
+template <class C, class T>
+concept Callback = Real<T> && (detail::OnTrainBegin<C, T> || detail::OnEpochBegin<C, T> ||
+                               detail::OnBatchEnd<C, T> || detail::OnEpochEnd<C, T> || detail::OnTrainEnd<C, T>);
+
+namespace detail {
+
+// Each calls the hook when the callback has it.
+template <class C, class T>
+void on_train_begin(C& c, TrainingState<T>& s) {
+    if constexpr (OnTrainBegin<C, T>) c.on_train_begin(s);
 }
-template <class Callback, class T>
-void on_epoch_begin(Callback& c, TrainingState<T>& s) {
-    if constexpr (requires { c.on_epoch_begin(s); }) c.on_epoch_begin(s);
+template <class C, class T>
+void on_epoch_begin(C& c, TrainingState<T>& s) {
+    if constexpr (OnEpochBegin<C, T>) c.on_epoch_begin(s);
 }
-template <class Callback, class T>
-void on_batch_end(Callback& c, TrainingState<T>& s, double loss) {
-    if constexpr (requires { c.on_batch_end(s, loss); }) c.on_batch_end(s, loss);
+template <class C, class T>
+void on_batch_end(C& c, TrainingState<T>& s, double loss) {
+    if constexpr (OnBatchEnd<C, T>) c.on_batch_end(s, loss);
 }
-template <class Callback, class T>
-void on_epoch_end(Callback& c, TrainingState<T>& s) {
-    if constexpr (requires { c.on_epoch_end(s); }) c.on_epoch_end(s);
+template <class C, class T>
+void on_epoch_end(C& c, TrainingState<T>& s) {
+    if constexpr (OnEpochEnd<C, T>) c.on_epoch_end(s);
 }
-template <class Callback, class T>
-void on_train_end(Callback& c, TrainingState<T>& s) {
-    if constexpr (requires { c.on_train_end(s); }) c.on_train_end(s);
+template <class C, class T>
+void on_train_end(C& c, TrainingState<T>& s) {
+    if constexpr (OnTrainEnd<C, T>) c.on_train_end(s);
 }
 
 }  // namespace detail
