@@ -9,6 +9,8 @@
 //       input-gradient buffer.
 //   std::optional<std::size_t> input_width() const;            // nullopt: any width
 //   std::optional<std::size_t> output_width(std::optional<std::size_t> input) const;
+//       Given an input width, a module must know its output width: Parallel
+//       sizes each branch's slice from it before the branch runs.
 //   std::string describe() const;                               // "Dense(9->256)"
 //
 // Optional hooks, found by the helpers below when a module has them:
