@@ -1,6 +1,6 @@
 // Each layer's forward and backward, the loss, the L2 penalty and the
 // optimizer update, at the paper models' shapes (float).
-//   layer/<Layer>/<fwd|bwd>/b<batch>/<width or in x out>
+//   layer/<Layer>/<fwd|bwd>/b<batch>/<width or in x out>  (Concat: the WDNN's Parallel, input width)
 //   loss/SigmoidBCE/b<batch>      fused sigmoid + binary cross-entropy from logits
 //   update/<Adam|L2>/WDNN-n<n>    one pass over the model's parameter block
 #include <string>
@@ -104,6 +104,15 @@ void register_updates() {
     register_layer("ReLU", 256, [] { return ReLU(); });
     register_layer("BatchNorm", 256, [] { return BatchNorm<float>(256); });
     register_layer("Dropout", 256, [] { return Dropout(0.3, 1); });
+    // The WDNN's concatenation (256 + 64 = 320 features) with the deep branch
+    // cut to its last block, so Parallel's own cost is not buried under gemms.
+    register_layer("Concat", 9, [] {
+        auto wide = Sequential(Dense<float>(9, 256), ReLU());
+        auto deep = Sequential(Dense<float>(9, 64), ReLU(), BatchNorm<float>(64), Dropout(0.3, 1));
+        auto layer = Parallel(Concat{}, std::move(wide), std::move(deep));
+        init_parameters(layer, 1);
+        return layer;
+    });
     register_loss();
     register_updates();
     return true;

@@ -113,3 +113,24 @@ TEST_CASE("the final layer is found through nested containers") {
     dynamic.add(Dense<float>(2, 2)).add(Parallel(Concat{}, Dense<float>(2, 2), Dense<float>(2, 1)));
     CHECK(dynamic.final_layer() == nullptr);
 }
+
+namespace {
+
+// Claims one output width and produces another: Parallel sizes each branch's
+// slice from output_width before running it, so the lie must be caught.
+struct WrongWidth : WidthPreserving {
+    Tensor<double> out = Tensor<double>::from_shape({2, 3});
+    const Tensor<double>& forward(const Tensor<double>&, Mode) { return out; }
+    const Tensor<double>& backward(const Tensor<double>& g) { return g; }
+    std::string describe() const { return "WrongWidth"; }
+};
+
+}  // namespace
+
+TEST_CASE("Parallel rejects a branch whose output is not the width it declared") {
+    auto par = Parallel(Concat{}, Dense<double>(2, 1), WrongWidth{});
+    init_parameters(par, 1);
+    const Tensor<double> x = {{1, 2}, {3, 4}};
+    CHECK_THROWS_WITH_AS(par.forward(x, Mode::eval),
+                         doctest::Contains("branch 1 WrongWidth: shape mismatch, 2 x 3 vs 2 x 2"), xtnn::error);
+}

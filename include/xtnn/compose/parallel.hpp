@@ -2,6 +2,10 @@
 // Parallel(Concat{}, branch...): every branch sees the same input; their
 // outputs are concatenated along the features. Backward hands each branch its
 // slice of the gradient and sums the branches' input gradients.
+//
+// A branch that can write into a view (WritesIntoView, core/module.hpp) writes
+// its output straight into its column slice of the concatenation and reads its
+// gradient slice in place; any other branch is served by a copy each way.
 #include <array>
 #include <cstddef>
 #include <cstring>
@@ -11,6 +15,7 @@
 #include <utility>
 
 #include "../core/error.hpp"
+#include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../core/tensor.hpp"
@@ -25,8 +30,10 @@ namespace detail {
 
 template <class T, std::size_t N>
 struct ParallelBuffers {
-    std::array<const Tensor<T>*, N> outputs{};
-    std::array<Tensor<T>, N> branch_grads;
+    std::array<std::size_t, N> widths{};
+    std::size_t rows = 0;
+    std::size_t width = 0;  // of the concatenation: the widths' sum
+    std::array<Tensor<T>, N> branch_grads;  // only for branches without the view hooks
     Tensor<T> output;
     Tensor<T> grad_input;
 };
@@ -66,48 +73,34 @@ public:
     template <Real T>
     const Tensor<T>& forward(const Tensor<T>& x, Mode mode) {
         auto& buf = buffers_.template get<T>();
-        std::size_t width = 0;
-        detail::for_each_indexed(branches_, [&](auto& b, std::size_t i) {
-            buf.outputs[i] = &b.forward(x, mode);
-            width += buf.outputs[i]->shape(1);
-        });
-        const std::size_t rows = x.shape(0);
-        ensure_shape(buf.output, rows, width);
-        std::size_t offset = 0;
-        for (const Tensor<T>* out : buf.outputs) {
-            const std::size_t w = out->shape(1);
-            for (std::size_t r = 0; r < rows; ++r) {
-                std::memcpy(buf.output.data() + r * width + offset, out->data() + r * w, w * sizeof(T));
-            }
-            offset += w;
-        }
+        ensure_shape(buf.output, x.shape(0), plan_widths(buf, x));
+        write_branches(buf, x, mode, view_of(buf.output));
         return buf.output;
+    }
+
+    // A Parallel inside a Parallel writes into its parent's slice as well.
+    template <Real T>
+    void forward_into(const Tensor<T>& x, Mode mode, MatrixView<T> out) {
+        auto& buf = buffers_.template get<T>();
+        check_view_shape(out, x.shape(0), plan_widths(buf, x), [this] { return describe(); });
+        write_branches(buf, x, mode, out);
     }
 
     template <Real T>
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
+        return backward_from(view_of(grad_out));
+    }
+
+    template <Real T>
+    const Tensor<T>& backward_from(MatrixView<const T> grad_out) {
         auto& buf = buffers_.template get<T>();
-        check_same_shape(grad_out, buf.output, "Parallel");
-        const std::size_t rows = grad_out.shape(0), width = grad_out.shape(1);
+        check_view_shape(grad_out, buf.rows, buf.width, "Parallel");
         std::size_t offset = 0;
         detail::for_each_indexed(branches_, [&](auto& b, std::size_t i) {
-            const std::size_t w = buf.outputs[i]->shape(1);
-            Tensor<T>& g = buf.branch_grads[i];
-            ensure_shape(g, rows, w);
-            for (std::size_t r = 0; r < rows; ++r) {
-                std::memcpy(g.data() + r * w, grad_out.data() + r * width + offset, w * sizeof(T));
-            }
-            offset += w;
-            const Tensor<T>& dx = b.backward(g);
-            if (!input_grad_required_) return;
-            if (i == 0) {
-                ensure_shape(buf.grad_input, dx.shape(0), dx.shape(1));
-                std::memcpy(buf.grad_input.data(), dx.data(), dx.size() * sizeof(T));
-            } else {
-                T* acc = buf.grad_input.data();
-                const T* add = dx.data();
-                for (std::size_t k = 0; k < dx.size(); ++k) acc[k] += add[k];
-            }
+            const auto slice = grad_out.columns(offset, buf.widths[i]);
+            offset += buf.widths[i];
+            const Tensor<T>& dx = branch_backward(b, slice, buf.branch_grads[i]);
+            if (input_grad_required_) accumulate_input_grad(buf, dx, i == 0);
         });
         return buf.grad_input;
     }
@@ -147,6 +140,68 @@ public:
     std::tuple<Bs...>& children() { return branches_; }
 
 private:
+    // Every branch's output width for this input, known before any runs so
+    // that each can be given its slice; returns their sum.
+    template <Real T>
+    std::size_t plan_widths(Buffers<T>& buf, const Tensor<T>& x) const {
+        buf.rows = x.shape(0);
+        buf.width = 0;
+        detail::for_each_indexed(branches_, [&](const auto& b, std::size_t i) {
+            const auto w = b.output_width(x.shape(1));
+            if (!w) {
+                detail::fail(describe(), ": branch ", i, " ", b.describe(), " cannot tell its output width for ",
+                             x.shape(1), " input features");
+            }
+            buf.widths[i] = *w;
+            buf.width += *w;
+        });
+        return buf.width;
+    }
+
+    template <Real T>
+    void write_branches(Buffers<T>& buf, const Tensor<T>& x, Mode mode, MatrixView<T> out) {
+        std::size_t offset = 0;
+        detail::for_each_indexed(branches_, [&](auto& b, std::size_t i) {
+            branch_forward(b, i, x, mode, out.columns(offset, buf.widths[i]));
+            offset += buf.widths[i];
+        });
+    }
+
+    template <class B, Real T>
+    void branch_forward(B& b, std::size_t i, const Tensor<T>& x, Mode mode, MatrixView<T> slice) {
+        if constexpr (WritesIntoView<B, T>) {
+            b.forward_into(x, mode, slice);
+        } else {
+            const Tensor<T>& y = b.forward(x, mode);
+            check_view_shape(view_of(y), slice.rows, slice.cols,
+                             [&] { return detail::concat(describe(), ": branch ", i, " ", b.describe()); });
+            detail::copy_rows(view_of(y), slice);
+        }
+    }
+
+    template <class B, Real T>
+    static const Tensor<T>& branch_backward(B& b, MatrixView<const T> slice, Tensor<T>& grad) {
+        if constexpr (WritesIntoView<B, T>) {
+            return b.backward_from(slice);
+        } else {
+            ensure_shape(grad, slice.rows, slice.cols);
+            detail::copy_rows(slice, view_of(grad));
+            return b.backward(grad);
+        }
+    }
+
+    template <Real T>
+    static void accumulate_input_grad(Buffers<T>& buf, const Tensor<T>& dx, bool first) {
+        if (first) {
+            ensure_shape(buf.grad_input, dx.shape(0), dx.shape(1));
+            std::memcpy(buf.grad_input.data(), dx.data(), dx.size() * sizeof(T));
+        } else {
+            T* acc = buf.grad_input.data();
+            const T* add = dx.data();
+            for (std::size_t k = 0; k < dx.size(); ++k) acc[k] += add[k];
+        }
+    }
+
     std::tuple<Bs...> branches_;
     std::optional<std::size_t> input_width_;
     bool input_grad_required_ = true;

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../core/tensor.hpp"
@@ -21,6 +22,7 @@ template <class... Ms>
 class Sequential : public detail::common_value_type<Ms...> {
     static_assert(sizeof...(Ms) > 0, "Sequential needs at least one module");
     static constexpr std::size_t count = sizeof...(Ms);
+    using Last = std::tuple_element_t<count - 1, std::tuple<Ms...>>;
 
 public:
     explicit Sequential(Ms... modules) : children_(std::move(modules)...) {
@@ -32,12 +34,26 @@ public:
 
     template <Real T>
     const Tensor<T>& forward(const Tensor<T>& x, Mode mode) {
-        return forward_from<0>(x, mode);
+        return forward_through<0, count - 1>(x, mode);
     }
 
     template <Real T>
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
-        return backward_from<count - 1>(grad_out);
+        return backward_through<count - 1>(grad_out);
+    }
+
+    // Output into a view: offered when the last module offers it.
+    template <Real T>
+    void forward_into(const Tensor<T>& x, Mode mode, MatrixView<T> out) requires WritesIntoView<Last, T> {
+        if constexpr (count == 1) last().forward_into(x, mode, out);
+        else last().forward_into(forward_through<0, count - 2>(x, mode), mode, out);
+    }
+
+    template <Real T>
+    const Tensor<T>& backward_from(MatrixView<const T> grad_out) requires WritesIntoView<Last, T> {
+        const Tensor<T>& g = last().backward_from(grad_out);
+        if constexpr (count == 1) return g;
+        else return backward_through<count - 2>(g);
     }
 
     std::optional<std::size_t> input_width() const { return input_width_; }
@@ -71,17 +87,19 @@ public:
     static constexpr std::size_t size() { return count; }
 
 private:
-    template <std::size_t I, class T>
-    const Tensor<T>& forward_from(const Tensor<T>& x, Mode mode) {
+    // Children I..End, in order.
+    template <std::size_t I, std::size_t End, class T>
+    const Tensor<T>& forward_through(const Tensor<T>& x, Mode mode) {
         const Tensor<T>& y = std::get<I>(children_).forward(x, mode);
-        if constexpr (I + 1 < count) return forward_from<I + 1>(y, mode);
+        if constexpr (I < End) return forward_through<I + 1, End>(y, mode);
         else return y;
     }
 
+    // Children I..0, backwards.
     template <std::size_t I, class T>
-    const Tensor<T>& backward_from(const Tensor<T>& grad) {
+    const Tensor<T>& backward_through(const Tensor<T>& grad) {
         const Tensor<T>& g = std::get<I>(children_).backward(grad);
-        if constexpr (I > 0) return backward_from<I - 1>(g);
+        if constexpr (I > 0) return backward_through<I - 1>(g);
         else return g;
     }
 

@@ -9,11 +9,25 @@
 //       input-gradient buffer.
 //   std::optional<std::size_t> input_width() const;            // nullopt: any width
 //   std::optional<std::size_t> output_width(std::optional<std::size_t> input) const;
+//       Given an input width, a module must know its output width: Parallel
+//       sizes each branch's slice from it before the branch runs.
 //   std::string describe() const;                               // "Dense(9->256)"
 //
 // Optional hooks, found by the helpers below when a module has them:
 //   void visit_parameters(F&& f)            f(Param<T>&) for every parameter and state array
 //   void reseed(std::uint64_t seed)         for modules that draw random numbers
+//
+// Writing into a view (WritesIntoView below), so a consumer that assembles
+// several outputs side by side (Parallel(Concat)) needs no copies:
+//   void forward_into(const Tensor<T>& input, Mode mode, MatrixView<T> out);
+//       As forward, but the output goes into `out` (batch x output width),
+//       which the consumer owns and must keep alive and unchanged until the
+//       matching backward: the module may read its output back from there.
+//   const Tensor<T>& backward_from(MatrixView<const T> grad_output);
+//       As backward, reading the gradient from a view.
+// Either forward may be followed by either backward. A hook must give exactly
+// the results of forward/backward plus a copy; containers offer it when their
+// last module does. Modules without it are served by a copy.
 //
 // Buffers are resized only when the batch size changes, so a steady-state
 // training step allocates nothing.
@@ -23,6 +37,7 @@
 #include <optional>
 #include <string>
 
+#include "matrix_view.hpp"
 #include "tensor.hpp"
 
 namespace xtnn {
@@ -36,6 +51,13 @@ concept Module = Real<T> && requires(M& m, const M& cm, const Tensor<T>& x, Mode
     { cm.input_width() } -> std::same_as<std::optional<std::size_t>>;
     { cm.output_width(std::optional<std::size_t>{}) } -> std::same_as<std::optional<std::size_t>>;
     { cm.describe() } -> std::convertible_to<std::string>;
+};
+
+template <class M, class T>
+concept WritesIntoView = Real<T> && requires(M& m, const Tensor<T>& x, Mode mode, MatrixView<T> out,
+                                             MatrixView<const T> grad) {
+    m.forward_into(x, mode, out);
+    { m.backward_from(grad) } -> std::same_as<const Tensor<T>&>;
 };
 
 template <class M>

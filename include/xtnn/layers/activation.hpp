@@ -9,16 +9,24 @@
 
 #include "../kernels/elementwise.hpp"
 #include "../core/error.hpp"
+#include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
 #include "../core/tensor.hpp"
 
 namespace xtnn {
 namespace detail {
 
+// An op whose apply and derivative give the same bits on a vector lane as on
+// a scalar (selects and products, no transcendental functions) says so with
+// `static constexpr bool exact_lanes = true;`.
+template <class Op>
+concept LaneExact = requires { requires Op::exact_lanes; };
+
 template <class T>
 struct ActivationBuffers {
     const Tensor<T>* input = nullptr;
     Tensor<T> output;
+    MatrixView<T> output_view;  // where the last forward wrote: `output` or a consumer's view
     Tensor<T> grad_input;
 };
 
@@ -45,21 +53,43 @@ protected:
     template <Real T>
     ActivationBuffers<T>& start_forward(const Tensor<T>& x) {
         auto& b = buffers_.template get<T>();
-        b.input = &x;
         ensure_shape(b.output, x.shape(0), x.shape(1));
+        return start_forward_into(x, view_of(b.output));
+    }
+
+    // As start_forward, for an output written into a consumer's view.
+    template <Real T>
+    ActivationBuffers<T>& start_forward_into(const Tensor<T>& x, MatrixView<T> out) {
+        auto& b = buffers_.template get<T>();
+        check_view_shape(out, x.shape(0), x.shape(1), [this] { return layer().describe(); });
+        b.input = &x;
+        b.output_view = out;
         return b;
     }
 
     // Checks the gradient against the last forward and sizes grad_input;
     // null when a fused loss asked for the gradient to pass through.
     template <Real T>
-    ActivationBuffers<T>* start_backward(const Tensor<T>& grad_out) {
+    ActivationBuffers<T>* start_backward(MatrixView<const T> grad_out) {
         auto& b = buffers_.template get<T>();
         if (b.input == nullptr) fail(layer().describe(), ": backward called before forward");
-        check_same_shape(grad_out, b.output, [this] { return layer().describe(); });
+        check_view_shape(grad_out, b.output_view.rows, b.output_view.cols, [this] { return layer().describe(); });
         if (std::exchange(bypass_next_backward_, false)) return nullptr;
-        ensure_shape(b.grad_input, grad_out.shape(0), grad_out.shape(1));
+        ensure_shape(b.grad_input, grad_out.rows, grad_out.cols);
         return &b;
+    }
+    template <Real T>
+    ActivationBuffers<T>* start_backward(const Tensor<T>& grad_out) {
+        return start_backward(view_of(grad_out));
+    }
+
+    // A pass-through gradient given as a view has to land in a tensor.
+    template <Real T>
+    const Tensor<T>& pass_through(MatrixView<const T> grad_out) {
+        auto& b = buffers_.template get<T>();
+        ensure_shape(b.grad_input, grad_out.rows, grad_out.cols);
+        copy_rows(grad_out, view_of(b.grad_input));
+        return b.grad_input;
     }
 
 private:
@@ -79,18 +109,31 @@ public:
     template <Real T>
     const Tensor<T>& forward(const Tensor<T>& x, Mode /*mode*/) {
         auto& b = this->start_forward(x);
-        detail::elementwise(
-            x.size(), [this](auto in, auto& out) { out = op_.apply(in); }, x.data(), b.output.data());
+        apply(x, b.output_view);
         return b.output;
+    }
+
+    // Offered only by ops whose vector and scalar lanes agree bit for bit: a
+    // strided output splits the loop per row, which moves elements between
+    // the two lanes, and results must not depend on where the output lives.
+    template <Real T>
+    void forward_into(const Tensor<T>& x, Mode /*mode*/, MatrixView<T> out) requires detail::LaneExact<Op> {
+        apply(x, this->start_forward_into(x, out).output_view);
     }
 
     template <Real T>
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
         auto* b = this->start_backward(grad_out);
         if (b == nullptr) return grad_out;
-        detail::elementwise(
-            grad_out.size(), [this](auto x, auto y, auto g, auto& gi) { gi = g * op_.derivative(x, y); },
-            b->input->data(), b->output.data(), grad_out.data(), b->grad_input.data());
+        differentiate(*b, view_of(grad_out));
+        return b->grad_input;
+    }
+
+    template <Real T>
+    const Tensor<T>& backward_from(MatrixView<const T> grad_out) requires detail::LaneExact<Op> {
+        auto* b = this->start_backward(grad_out);
+        if (b == nullptr) return this->pass_through(grad_out);
+        differentiate(*b, grad_out);
         return b->grad_input;
     }
 
@@ -98,6 +141,26 @@ public:
     const Op& op() const { return op_; }
 
 private:
+    template <Real T>
+    void apply(const Tensor<T>& x, MatrixView<T> out) const {
+        detail::for_each_row_span(
+            [this](std::size_t n, const T* in, T* y) {
+                detail::elementwise(n, [this](auto v, auto& result) { result = op_.apply(v); }, in, y);
+            },
+            view_of(x), out);
+    }
+
+    template <Real T>
+    void differentiate(detail::ActivationBuffers<T>& b, MatrixView<const T> grad_out) const {
+        detail::for_each_row_span(
+            [this](std::size_t n, const T* x, const T* y, const T* g, T* gi) {
+                detail::elementwise(
+                    n, [this](auto xv, auto yv, auto gv, auto& giv) { giv = gv * op_.derivative(xv, yv); }, x, y,
+                    g, gi);
+            },
+            view_of(*b.input), MatrixView<const T>(b.output_view), grad_out, view_of(b.grad_input));
+    }
+
     Op op_;
 };
 

@@ -14,6 +14,7 @@ namespace ops {
 // Each op is generic over its argument: a scalar or an xsimd batch (see
 // elementwise.hpp), so Activation runs it vectorized and branch-free.
 struct ReLU {
+    static constexpr bool exact_lanes = true;
     template <class V> V apply(V x) const { return detail::select(x > V(0), x, V(0)); }
     // From the output (y > 0 exactly when x > 0), so backward need not read the input.
     template <class V> V derivative(V, V y) const { return detail::select(y > V(0), V(1), V(0)); }
@@ -21,6 +22,7 @@ struct ReLU {
 };
 
 struct LeakyReLU {
+    static constexpr bool exact_lanes = true;
     double alpha = 0.01;
     template <class V> V apply(V x) const { return detail::select(x > V(0), x, V(alpha) * x); }
     template <class V> V derivative(V x, V) const { return detail::select(x > V(0), V(1), V(alpha)); }

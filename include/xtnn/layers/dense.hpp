@@ -11,6 +11,7 @@
 #include "../kernels/elementwise.hpp"
 #include "../core/error.hpp"
 #include "../params/initializers.hpp"
+#include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../params/regularizers.hpp"
@@ -32,46 +33,54 @@ public:
         detail::pack_parameters<T>(*this);
     }
 
-    const Tensor<T>& forward(const Tensor<T>& x, Mode /*mode*/) {
+    const Tensor<T>& forward(const Tensor<T>& x, Mode mode) {
+        ensure_shape(output_, x.shape(0), out_);
+        forward_into(x, mode, view_of(output_));
+        return output_;
+    }
+
+    // Straight into a column slice of a wider matrix: the gemm's ldc.
+    void forward_into(const Tensor<T>& x, Mode /*mode*/, MatrixView<T> y) {
         if (x.shape(1) != in_) {
             detail::fail(describe(), ": expected input with ", in_, " features, got ", x.shape(0),
                          " x ", x.shape(1));
         }
+        check_view_shape(y, x.shape(0), out_, [this] { return describe(); });
         input_ = &x;
         const std::size_t batch = x.shape(0);
-        ensure_shape(output_, batch, out_);
-        T* y = output_.data();
         const T* b = bias_.data();
         // Seed the output with the bias, then accumulate the product on top (beta = 1).
-        for (std::size_t r = 0; r < batch; ++r) std::copy_n(b, out_, y + r * out_);
+        for (std::size_t r = 0; r < batch; ++r) std::copy_n(b, out_, y.row(r));
         if (batch > 0) {
             gemm<T>(Transpose::no, Transpose::no, batch, out_, in_, T(1), x.data(), in_,
-                    kernel_.data(), out_, T(1), y, out_);
+                    kernel_.data(), out_, T(1), y.data, y.stride);
         }
-        return output_;
     }
 
-    const Tensor<T>& backward(const Tensor<T>& grad_out) {
+    const Tensor<T>& backward(const Tensor<T>& grad_out) { return backward_from(view_of(grad_out)); }
+
+    // The gradient is read in place through the gemms' ldb / lda.
+    const Tensor<T>& backward_from(MatrixView<const T> dy) {
         if (input_ == nullptr) detail::fail(describe(), ": backward called before forward");
         const Tensor<T>& x = *input_;
         const std::size_t batch = x.shape(0);
-        if (grad_out.shape(0) != batch || grad_out.shape(1) != out_) {
-            detail::fail(describe(), ": gradient of shape ", grad_out.shape(0), " x ",
-                         grad_out.shape(1), " does not match the output ", batch, " x ", out_);
+        if (dy.rows != batch || dy.cols != out_) {
+            detail::fail(describe(), ": gradient of shape ", dy.rows, " x ", dy.cols,
+                         " does not match the output ", batch, " x ", out_);
         }
         ensure_shape(grad_input_, batch, in_);
         if (batch == 0) return grad_input_;
         // dW += xᵀ·dY
-        gemm<T>(Transpose::yes, Transpose::no, in_, out_, batch, T(1), x.data(), in_,
-                grad_out.data(), out_, T(1), kernel_.grad_data(), out_);
+        gemm<T>(Transpose::yes, Transpose::no, in_, out_, batch, T(1), x.data(), in_, dy.data, dy.stride,
+                T(1), kernel_.grad_data(), out_);
         // db += column sums of dY, accumulated row by row so the inner loop is contiguous.
         for (std::size_t r = 0; r < batch; ++r) {
             detail::elementwise(
-                out_, [](auto g, auto& db) { db += g; }, grad_out.data() + r * out_, bias_.grad_data());
+                out_, [](auto g, auto& db) { db += g; }, dy.row(r), bias_.grad_data());
         }
         if (input_grad_required_) {
             // dX = dY·Wᵀ
-            gemm<T>(Transpose::no, Transpose::yes, batch, in_, out_, T(1), grad_out.data(), out_,
+            gemm<T>(Transpose::no, Transpose::yes, batch, in_, out_, T(1), dy.data, dy.stride,
                     kernel_.data(), out_, T(0), grad_input_.data(), in_);
         }
         return grad_input_;

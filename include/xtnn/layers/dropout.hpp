@@ -10,6 +10,7 @@
 
 #include "../kernels/elementwise.hpp"
 #include "../core/error.hpp"
+#include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
 #include "../kernels/bulk_rng.hpp"
 #include "../core/tensor.hpp"
@@ -44,20 +45,34 @@ public:
         auto& b = buffers_.template get<T>();
         b.active = mode == Mode::train && drop_threshold_ > 0;
         if (!b.active) return x;
-        ensure_shape(b.draws, x.shape(0), x.shape(1));
         ensure_shape(b.output, x.shape(0), x.shape(1));
-        rng_.fill_uint16(b.draws.data(), x.size());
-        apply_mask<T>(x.data(), b.draws.data(), b.output.data(), x.size());
+        drop(b, x, view_of(b.output));
         return b.output;
+    }
+
+    // Into a consumer's view; when not dropping, that is a copy of the input.
+    template <Real T>
+    void forward_into(const Tensor<T>& x, Mode mode, MatrixView<T> out) {
+        check_view_shape(out, x.shape(0), x.shape(1), "Dropout");
+        auto& b = buffers_.template get<T>();
+        b.active = mode == Mode::train && drop_threshold_ > 0;
+        if (b.active) drop(b, x, out);
+        else detail::copy_rows(view_of(x), out);
     }
 
     template <Real T>
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
+        if (!buffers_.template get<T>().active) return grad_out;
+        return backward_from(view_of(grad_out));
+    }
+
+    template <Real T>
+    const Tensor<T>& backward_from(MatrixView<const T> grad_out) {
         auto& b = buffers_.template get<T>();
-        if (!b.active) return grad_out;
-        check_same_shape(grad_out, b.draws, "Dropout");
-        ensure_shape(b.grad_input, grad_out.shape(0), grad_out.shape(1));
-        apply_mask<T>(grad_out.data(), b.draws.data(), b.grad_input.data(), grad_out.size());
+        if (b.active) check_view_shape(grad_out, b.draws.shape(0), b.draws.shape(1), "Dropout");
+        ensure_shape(b.grad_input, grad_out.rows, grad_out.cols);
+        if (b.active) apply_mask<T>(grad_out, view_of(b.draws), view_of(b.grad_input));
+        else detail::copy_rows(grad_out, view_of(b.grad_input));
         return b.grad_input;
     }
 
@@ -71,16 +86,28 @@ private:
     // stream. Branch-free, as a branch per element would be mispredicted at
     // every rate worth using.
     template <Real T>
-    void apply_mask(const T* in, const T* draws, T* out, std::size_t n) const {
+    void apply_mask(MatrixView<const T> in, MatrixView<const T> draws, MatrixView<T> out) const {
         const auto scale = static_cast<T>(keep_scale_);
         const auto threshold = static_cast<T>(drop_threshold_);
-        detail::elementwise(
-            n,
-            [=](auto value, auto draw, auto& result) {
-                using V = decltype(value);
-                result = value * detail::select(draw < V(threshold), V(0), V(scale));
+        detail::for_each_row_span(
+            [=](std::size_t n, const T* value_in, const T* draw_in, T* result_out) {
+                detail::elementwise(
+                    n,
+                    [=](auto value, auto draw, auto& result) {
+                        using V = decltype(value);
+                        result = value * detail::select(draw < V(threshold), V(0), V(scale));
+                    },
+                    value_in, draw_in, result_out);
             },
             in, draws, out);
+    }
+
+    // Fresh draws for x, then x with them applied into `out`.
+    template <Real T>
+    void drop(detail::DropoutBuffers<T>& b, const Tensor<T>& x, MatrixView<T> out) {
+        ensure_shape(b.draws, x.shape(0), x.shape(1));
+        rng_.fill_uint16(b.draws.data(), x.size());
+        apply_mask<T>(view_of(x), view_of(b.draws), out);
     }
 
     double rate_;
