@@ -21,64 +21,82 @@ struct JobReports {
     std::chrono::milliseconds interval{30'000};
 };
 
+// The shared state of one run_jobs call: which job is next, which finished,
+// the first failure, and how many workers are still going.
+class JobQueue {
+public:
+    JobQueue(std::size_t count, std::size_t workers, const std::function<void(std::size_t)>& job)
+        : job_(job), count_(count), workers_(workers) {}
+
+    // A worker thread: runs jobs in index order until none is left or one has failed.
+    void work() {
+        for (;;) {
+            std::size_t i = 0;
+            {
+                std::lock_guard lock(mutex_);
+                if (error_ || next_ == count_) break;
+                i = next_++;
+            }
+            std::exception_ptr failure;
+            try {
+                job_(i);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            std::lock_guard lock(mutex_);
+            if (failure && !error_) error_ = failure;
+            if (!failure) finished_.push_back(i);
+            changed_.notify_one();
+        }
+        std::lock_guard lock(mutex_);
+        --workers_;
+        changed_.notify_one();
+    }
+
+    // The calling thread: reports until every worker has ended; returns the first failure.
+    std::exception_ptr report(const JobReports& reports) {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            const bool woke =
+                changed_.wait_for(lock, reports.interval, [&] { return !finished_.empty() || workers_ == 0; });
+            if (!woke) {
+                lock.unlock();
+                if (reports.quiet) reports.quiet();
+                lock.lock();
+                continue;
+            }
+            while (!finished_.empty()) {
+                const std::size_t i = finished_.front();
+                finished_.pop_front();
+                lock.unlock();  // workers may go on while the report is written
+                if (reports.done) reports.done(i);
+                lock.lock();
+            }
+            if (workers_ == 0) return error_;
+        }
+    }
+
+private:
+    const std::function<void(std::size_t)>& job_;
+    const std::size_t count_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<std::size_t> finished_;
+    std::exception_ptr error_;
+    std::size_t next_ = 0;
+    std::size_t workers_;
+};
+
 // Runs job(0) … job(count − 1), started in index order, on `threads` threads.
 // The first exception a job throws keeps further jobs from starting; it is
 // rethrown once the running ones have finished.
 inline void run_jobs(std::size_t count, std::size_t threads, const std::function<void(std::size_t)>& job,
                      const JobReports& reports) {
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::deque<std::size_t> finished;
-    std::exception_ptr error;
-    std::size_t next = 0;
-    std::size_t workers = std::max<std::size_t>(1, std::min(threads, count));
-
-    auto work = [&] {
-        for (;;) {
-            std::size_t i = 0;
-            {
-                std::lock_guard lock(mutex);
-                if (error || next == count) break;
-                i = next++;
-            }
-            std::exception_ptr failure;
-            try {
-                job(i);
-            } catch (...) {
-                failure = std::current_exception();
-            }
-            std::lock_guard lock(mutex);
-            if (failure && !error) error = failure;
-            if (!failure) finished.push_back(i);
-            changed.notify_one();
-        }
-        std::lock_guard lock(mutex);
-        --workers;
-        changed.notify_one();
-    };
-
+    const std::size_t workers = std::max<std::size_t>(1, std::min(threads, count));
+    JobQueue queue(count, workers, job);
     std::vector<std::jthread> pool;
-    for (std::size_t t = 0, n = workers; t < n; ++t) pool.emplace_back(work);
-
-    std::unique_lock lock(mutex);
-    for (;;) {
-        const bool woke = changed.wait_for(lock, reports.interval, [&] { return !finished.empty() || workers == 0; });
-        if (!woke) {
-            lock.unlock();
-            if (reports.quiet) reports.quiet();
-            lock.lock();
-            continue;
-        }
-        while (!finished.empty()) {
-            const std::size_t i = finished.front();
-            finished.pop_front();
-            lock.unlock();  // workers may go on while the report is written
-            if (reports.done) reports.done(i);
-            lock.lock();
-        }
-        if (workers == 0) break;
-    }
-    lock.unlock();
+    for (std::size_t t = 0; t < workers; ++t) pool.emplace_back([&queue] { queue.work(); });
+    const std::exception_ptr error = queue.report(reports);
     pool.clear();  // joins
     if (error) std::rethrow_exception(error);
 }
