@@ -49,10 +49,9 @@ struct KryptoniteSet {
 
 // Fails unless `dir` is empty (no --data) or an existing directory.
 inline void check_data_dir(const std::string& dir) {
-    if (!dir.empty() && !std::filesystem::is_directory(dir)) {
-        fail("--data: directory '", dir, "' does not exist",
-             std::filesystem::exists(dir) ? " (it is a file)" : "");
-    }
+    if (dir.empty() || std::filesystem::is_directory(dir)) return;
+    if (std::filesystem::exists(dir)) fail("--data: '", dir, "' is not a directory");
+    fail("--data: directory '", dir, "' does not exist");
 }
 
 // The set for n by the rule above (`generated_rows` rows when generated; 0:

@@ -98,7 +98,6 @@ Options parse(int argc, char** argv, std::size_t default_jobs) {
         fail("--only takes fcnn or wdnn, not '", only, "'");
     }
     if (o.jobs == 0) fail("--jobs must be at least 1");
-    check_data_dir(o.data_dir);
     o.study.models = only.empty() ? std::vector<std::string>{"fcnn", "wdnn"} : std::vector<std::string>{only};
     for (std::size_t n : parse_list<std::size_t>(n_list, "--n")) o.study.sets.push_back(SetInfo{n, "", 0, 0});
     o.study.seeds = parse_list<std::uint64_t>(seed_list, "--seeds");
@@ -264,8 +263,8 @@ int main_impl(int argc, char** argv, const Processes& processes) {
     Study& study = o.study;
     xtnn::set_blas_threads(1);  // parallel runs: one BLAS thread each, or the two thread pools fight
     const bool root = processes.root();  // only the root process prints and writes
+    const Sets sets = load_sets(study, o, root);  // first: a bad --data fails before anything is written
     if (root) fs::create_directories(o.out);
-    const Sets sets = load_sets(study, o, root);
     study.plan(o.base);
 
     const std::vector<double> costs = run_costs(study);

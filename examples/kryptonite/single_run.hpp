@@ -45,7 +45,6 @@ inline SingleRun parse_single_run(const std::string& model, int argc, char** arg
     o.json_path = args.get("--json", std::string());
     o.quiet = args.flag("--quiet");
     args.finish();
-    check_data_dir(o.data_dir);
     return o;
 }
 
