@@ -1,5 +1,5 @@
 #pragma once
-// The paper's WDNN and FCNN (examples/models.hpp) also built the run-time way:
+// The paper's WDNN and FCNN (examples/kryptonite/models.hpp) also built the run-time way:
 // every layer an AnyModule inside DynamicSequential chains, the two WDNN
 // branches joined by a Parallel of two such chains.
 #include <cstddef>

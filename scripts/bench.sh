@@ -89,9 +89,12 @@ fi
 # Peak memory (max RSS) of training the WDNN on Kryptonite-45 for a few epochs:
 # the real set when $XTNN_KRYPTONITE_DIR has it, else a generated one of the same
 # size (90,000 rows; the example program decides and says which).
+# (--data only when the folder exists: a missing --data directory is an error.)
 data="${XTNN_KRYPTONITE_DIR:-../shared/data/kryptonite}"
+data_args=()
+if [[ -d "$data" ]]; then data_args=(--data "$data"); fi
 /usr/bin/time -f "%M" -o "$out/memory.kb" env OPENBLAS_NUM_THREADS=1 \
-  "$dir/examples/wdnn" --n 45 --data "$data" --epochs 3 --quiet >"$out/memory-run.txt"
+  "$dir/examples/wdnn" --n 45 "${data_args[@]}" --epochs 3 --quiet >"$out/memory-run.txt"
 echo "bench.sh: peak memory (max RSS) of WDNN training on Kryptonite-45, 3 epochs: $(($(cat "$out/memory.kb") / 1024)) MiB" |
   tee "$out/memory.txt"
 echo "bench.sh: results in $out"

@@ -132,19 +132,6 @@ TEST_CASE("a corrupt or truncated checkpoint raises an error naming the file") {
     CHECK_THROWS_AS(load(model, temp_path("does_not_exist.npz")), xtnn::error);
 }
 
-TEST_CASE("predict_file writes int64 labels that numpy can read back") {
-    auto model = model_with_bn();
-    init_parameters(model, 4);
-    auto data = make_xor<float>(3, 50, 0.2, 1);
-    const auto x_path = temp_path("hidden-X.npy");
-    const auto y_path = temp_path("hidden-y.npy");
-    save_npy(x_path, Tensor<float>(data.X));
-    predict_file(model, x_path, y_path);
-    const auto labels = load_npy<std::int64_t, 1>(y_path);
-    CHECK(labels.size() == 50);
-    CHECK(labels == labels_from_outputs(predict(model, data.X)));
-}
-
 namespace {
 
 // Has the state a checkpoint needs (OptimizerState) but cannot step: not an Optimizer.

@@ -70,5 +70,3 @@
 #include "callbacks/progress_bar.hpp"
 #include "callbacks/schedules.hpp"
 #include "callbacks/terminate_on_nan.hpp"
-
-#include "io/predictions.hpp"

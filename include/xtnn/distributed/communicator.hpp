@@ -34,7 +34,13 @@ MPI_Datatype mpi_type() {
     }
 }
 
-inline void check(int code, const char* call) {
+}  // namespace detail
+
+// For programs that make their own MPI calls next to a Communicator's: turns an
+// MPI return code into xtnn::error ("MPI: MPI_Gather failed: <MPI's text>").
+// Only codes come back when the communicator's error handler is
+// MPI_ERRORS_RETURN, which Communicator sets.
+inline void check_mpi(int code, const char* call) {
     if (code == MPI_SUCCESS) return;
     char text[MPI_MAX_ERROR_STRING];
     int length = 0;
@@ -42,14 +48,14 @@ inline void check(int code, const char* call) {
     xtnn::detail::fail("MPI: ", call, " failed: ", std::string(text, static_cast<std::size_t>(length)));
 }
 
-inline int as_count(std::size_t n, const char* call) {
+// A size as MPI's int element count, or xtnn::error naming `call` when it does
+// not fit (MPI counts are int: 2^31 - 1 elements at most per call).
+inline int mpi_count(std::size_t n, const char* call) {
     if (n > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
         xtnn::detail::fail("MPI: ", call, ": ", n, " elements exceed MPI's int count");
     }
     return static_cast<int>(n);
 }
-
-}  // namespace detail
 
 class Communicator {
 public:
@@ -60,8 +66,8 @@ public:
         MPI_Initialized(&initialized);
         if (!initialized) xtnn::detail::fail("MPI: Communicator created before MPI_Init");
         MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
-        detail::check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
-        detail::check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+        check_mpi(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
+        check_mpi(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
     }
 
     int rank() const { return rank_; }
@@ -72,9 +78,9 @@ public:
     // Element-wise sum across ranks, in place.
     template <class T>
     void allreduce_sum(std::span<T> values) const {
-        detail::check(MPI_Allreduce(MPI_IN_PLACE, values.data(), detail::as_count(values.size(), "MPI_Allreduce"),
-                                    detail::mpi_type<T>(), MPI_SUM, comm_),
-                      "MPI_Allreduce");
+        check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), mpi_count(values.size(), "MPI_Allreduce"),
+                                detail::mpi_type<T>(), MPI_SUM, comm_),
+                  "MPI_Allreduce");
     }
 
     template <class T>
@@ -85,30 +91,30 @@ public:
 
     template <class T>
     void broadcast(std::span<T> values, int root = 0) const {
-        detail::check(MPI_Bcast(values.data(), detail::as_count(values.size(), "MPI_Bcast"), detail::mpi_type<T>(),
-                                root, comm_),
-                      "MPI_Bcast");
+        check_mpi(MPI_Bcast(values.data(), mpi_count(values.size(), "MPI_Bcast"), detail::mpi_type<T>(), root,
+                            comm_),
+                  "MPI_Bcast");
     }
 
     // Every rank's rows of a row-major matrix, concatenated in rank order on every rank.
     template <Real T>
     void allgather_rows(const Tensor<T>& local, Tensor<T>& all) const {
-        const int cols = detail::as_count(local.shape(1), "MPI_Allgatherv");
+        const int cols = mpi_count(local.shape(1), "MPI_Allgatherv");
         std::vector<int> counts(static_cast<std::size_t>(size_)), offsets(static_cast<std::size_t>(size_));
-        int mine = detail::as_count(local.size(), "MPI_Allgatherv");
-        detail::check(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_), "MPI_Allgather");
+        int mine = mpi_count(local.size(), "MPI_Allgatherv");
+        check_mpi(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_), "MPI_Allgather");
         int total = 0;
         for (std::size_t r = 0; r < counts.size(); ++r) {
             offsets[r] = total;
             total += counts[r];
         }
         ensure_shape(all, static_cast<std::size_t>(cols == 0 ? 0 : total / cols), local.shape(1));
-        detail::check(MPI_Allgatherv(local.data(), mine, detail::mpi_type<T>(), all.data(), counts.data(),
-                                     offsets.data(), detail::mpi_type<T>(), comm_),
-                      "MPI_Allgatherv");
+        check_mpi(MPI_Allgatherv(local.data(), mine, detail::mpi_type<T>(), all.data(), counts.data(),
+                                 offsets.data(), detail::mpi_type<T>(), comm_),
+                  "MPI_Allgatherv");
     }
 
-    void barrier() const { detail::check(MPI_Barrier(comm_), "MPI_Barrier"); }
+    void barrier() const { check_mpi(MPI_Barrier(comm_), "MPI_Barrier"); }
 
     // Ends the whole job (every rank) with a message, instead of leaving the
     // other ranks waiting forever in a collective this rank will never join.

@@ -48,7 +48,7 @@ public:
     // Every rank must run the same number of steps (each one is a collective).
     std::size_t common_steps(std::size_t local_steps) const {
         unsigned long long steps = local_steps;
-        xtnn::distributed::detail::check(
+        check_mpi(
             MPI_Allreduce(MPI_IN_PLACE, &steps, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, comm_.native()),
             "MPI_Allreduce(MIN)");
         return static_cast<std::size_t>(steps);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include <xtnn/core/error.hpp>
+#include "fail.hpp"
 
 namespace cli {
 
@@ -25,7 +25,7 @@ public:
         for (int i = 1; i < argc; ++i) {
             std::string arg = argv[i];
             if (arg == "-h" || arg == "--help") throw HelpRequested{usage_};
-            if (!arg.starts_with("--")) xtnn::detail::fail("unexpected argument '", arg, "'\n", usage_);
+            if (!arg.starts_with("--")) paper::fail("unexpected argument '", arg, "'\n", usage_);
             if (i + 1 < argc && !std::string(argv[i + 1]).starts_with("--")) {
                 values_[arg] = argv[++i];
             } else {
@@ -42,7 +42,7 @@ public:
         std::istringstream in(it->second);
         T value{};
         if (!(in >> value) || !in.eof()) {
-            xtnn::detail::fail("option ", name, ": cannot read '", it->second, "'\n", usage_);
+            paper::fail("option ", name, ": cannot read '", it->second, "'\n", usage_);
         }
         return value;
     }
@@ -57,7 +57,7 @@ public:
         known_.push_back(name);
         auto it = values_.find(name);
         if (it != values_.end() && !it->second.empty()) {
-            xtnn::detail::fail("option ", name, " takes no value\n", usage_);
+            paper::fail("option ", name, " takes no value\n", usage_);
         }
         return it != values_.end();
     }
@@ -66,7 +66,7 @@ public:
     void finish() const {
         for (const auto& [name, value] : values_) {
             if (std::find(known_.begin(), known_.end(), name) == known_.end()) {
-                xtnn::detail::fail("unknown option ", name, "\n", usage_);
+                paper::fail("unknown option ", name, "\n", usage_);
             }
         }
     }

@@ -12,6 +12,7 @@
 #include <xtnn/io/atomic_file.hpp>
 
 #include "progress.hpp"
+#include "kryptonite_data.hpp"
 #include "study.hpp"
 
 namespace paper {

@@ -11,9 +11,8 @@
 #include <type_traits>
 #include <utility>
 
-#include <xtnn/core/error.hpp>
-
 #include "experiment.hpp"
+#include "fail.hpp"
 
 namespace paper {
 
@@ -59,7 +58,7 @@ public:
 
 private:
     const char* take(std::size_t size) {
-        if (size > bytes_.size()) xtnn::detail::fail("result bytes: ", size, " wanted, ", bytes_.size(), " left");
+        if (size > bytes_.size()) fail("result bytes: ", size, " wanted, ", bytes_.size(), " left");
         const char* data = bytes_.data();
         bytes_.remove_prefix(size);
         return data;

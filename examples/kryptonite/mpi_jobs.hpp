@@ -18,6 +18,8 @@
 
 namespace paper {
 
+using xtnn::distributed::check_mpi;
+
 // Deals runs, given most expensive first, each to the rank with the least cost
 // so far (longest processing time first); returns `rank`'s runs in that order.
 inline std::vector<std::size_t> deal(const std::vector<std::size_t>& order, const std::vector<double>& costs,
@@ -50,10 +52,10 @@ public:
     // The ranks on one host share its cores.
     std::size_t default_threads() const {
         MPI_Comm host = MPI_COMM_NULL;
-        check(MPI_Comm_split_type(comm_.native(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &host),
-              "MPI_Comm_split_type");
+        check_mpi(MPI_Comm_split_type(comm_.native(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &host),
+                  "MPI_Comm_split_type");
         int on_host = 1;
-        check(MPI_Comm_size(host, &on_host), "MPI_Comm_size");
+        check_mpi(MPI_Comm_size(host, &on_host), "MPI_Comm_size");
         MPI_Comm_free(&host);
         return std::max<std::size_t>(1, std::thread::hardware_concurrency() / static_cast<unsigned>(on_host));
     }
@@ -69,18 +71,18 @@ public:
         ByteWriter out;
         if (!root())
             for (std::size_t i : mine) write_result(out, i, study.runs[i].result);
-        int size = xtnn::distributed::detail::as_count(out.bytes().size(), "MPI_Gatherv");
+        int size = xtnn::distributed::mpi_count(out.bytes().size(), "MPI_Gatherv");
         std::vector<int> sizes(static_cast<std::size_t>(ranks())), offsets(sizes.size());
-        check(MPI_Gather(&size, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm_.native()), "MPI_Gather");
+        check_mpi(MPI_Gather(&size, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm_.native()), "MPI_Gather");
         int total = 0;
         for (std::size_t r = 0; r < sizes.size(); ++r) {
             offsets[r] = total;
             total += sizes[r];
         }
         std::string all(root() ? static_cast<std::size_t>(total) : 0, '\0');
-        check(MPI_Gatherv(out.bytes().data(), size, MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE, 0,
-                          comm_.native()),
-              "MPI_Gatherv");
+        check_mpi(MPI_Gatherv(out.bytes().data(), size, MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE,
+                              0, comm_.native()),
+                  "MPI_Gatherv");
         std::vector<std::size_t> received;
         for (ByteReader in(all); !in.done();) {
             auto [i, result] = read_result(in);
@@ -106,16 +108,14 @@ private:
         }
     };
 
-    static void check(int code, const char* call) { xtnn::distributed::detail::check(code, call); }
-
     // Open MPI busy-polls inside blocking calls, so a rank that finished its
     // share early would take a core from the ranks still training; it waits
     // for them with a nonblocking barrier and sleeps instead.
     void wait_for_all() const {
         MPI_Request request = MPI_REQUEST_NULL;
-        check(MPI_Ibarrier(comm_.native(), &request), "MPI_Ibarrier");
+        check_mpi(MPI_Ibarrier(comm_.native(), &request), "MPI_Ibarrier");
         for (int done = 0;;) {
-            check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+            check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
             if (done) return;
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }

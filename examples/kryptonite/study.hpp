@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "experiment.hpp"
+#include "fail.hpp"
 
 namespace paper {
 
@@ -72,7 +73,7 @@ struct Study {
     const SetInfo& set(std::size_t n) const {
         for (const auto& s : sets)
             if (s.n == n) return s;
-        xtnn::detail::fail("no data set for n = ", n);
+        fail("no data set for n = ", n);
     }
 
     // `value`: what to read off a result, e.g. &RunResult::test_accuracy.
@@ -115,7 +116,7 @@ struct Study {
                 best = &run;
             }
         }
-        if (best == nullptr) xtnn::detail::fail("no run at n = ", n);
+        if (best == nullptr) fail("no run at n = ", n);
         return *best;
     }
 
