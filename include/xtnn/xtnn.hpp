@@ -8,6 +8,7 @@
 #include "core/random.hpp"
 #include "core/tensor.hpp"
 
+#include "kernels/blas_info.hpp"
 #include "kernels/gemm.hpp"
 
 #include "params/initializers.hpp"
