@@ -67,8 +67,10 @@ constexpr bool draws_random_numbers() {
 /// (initialization is not a hot path), so Initializer stays a closed variant.
 class CustomInitializer {
 public:
-    template <InitializerFor I>
-        requires(!std::same_as<std::remove_cvref_t<I>, CustomInitializer>)
+    // The copy constructor must win without asking InitializerFor<CustomInitializer>: that question asks
+    // whether CustomInitializer is copyable, which asks this constructor again (clang recurses).
+    template <class I>
+        requires(!std::same_as<std::remove_cvref_t<I>, CustomInitializer> && InitializerFor<I>)
     CustomInitializer(I init)  // implicit, so a user type converts to Initializer
         : impl_(std::make_shared<const Holder<I>>(std::move(init))),
           needs_randomness_(detail::draws_random_numbers<I>()) {}

@@ -76,8 +76,10 @@ concept RegularizerFor =
 /// built-in alternatives keep their fast path.
 class CustomRegularizer {
 public:
-    template <RegularizerFor R>
-        requires(!std::same_as<std::remove_cvref_t<R>, CustomRegularizer>)
+    // The copy constructor must win without asking RegularizerFor<CustomRegularizer>: that question asks
+    // whether CustomRegularizer is copyable, which asks this constructor again (clang recurses).
+    template <class R>
+        requires(!std::same_as<std::remove_cvref_t<R>, CustomRegularizer> && RegularizerFor<R>)
     CustomRegularizer(R regularizer)  // implicit, so a user type converts to Regularizer
         : impl_(std::make_shared<const Holder<R>>(std::move(regularizer))) {}
 
