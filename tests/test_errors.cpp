@@ -157,3 +157,14 @@ TEST_CASE("other run configuration mistakes") {
     check_error([&] { fit(model, adam, BinaryCrossEntropy{}, data, quick(), ModelCheckpoint{.path = "/no/such/dir/m.npz"}); },
                 {"ModelCheckpoint: cannot write '/no/such/dir/m.npz': directory '/no/such/dir' does not exist"});
 }
+
+TEST_CASE("message pieces stream exactly as operator<< would") {
+    const std::string layer = "Dense";
+    const char* pointer = "pointer";
+    char array[] = "array";
+    CHECK(detail::concat("a", 1, ' ', 2.5, " ", layer, std::string_view("|"), std::size_t{42}) == "a1 2.5 Dense|42");
+    CHECK(detail::concat(pointer, array, 1.0 / 3.0, 0.1f) == "pointerarray0.3333330.1");
+    // A manipulator changes the pieces after it, as in one stream expression.
+    CHECK(detail::concat("0x", std::hex, 255u, " ", 16) == "0xff 10");
+    CHECK_THROWS_WITH_AS(detail::fail("x: expected ", 3, " got ", 4), "xtnn: x: expected 3 got 4", xtnn::error);
+}
