@@ -48,7 +48,7 @@ Tensor<T> random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) 
     return t;
 }
 
-// The paper's WDNN (examples/models.hpp), its branches optionally behind CopyPath.
+// The paper's WDNN (examples/kryptonite/models.hpp), its branches optionally behind CopyPath.
 template <bool copy>
 auto paper_wdnn(std::size_t n) {
     auto block = [](std::size_t in, std::size_t out) {
