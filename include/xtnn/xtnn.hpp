@@ -4,6 +4,8 @@
 // <xtnn/distributed.hpp>.
 #include "core/check_finite.hpp"
 #include "core/error.hpp"
+#include "core/image_flow.hpp"
+#include "core/image_shape.hpp"
 #include "core/module.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
@@ -23,11 +25,15 @@
 
 #include "layers/activations.hpp"
 #include "layers/batch_norm.hpp"
+#include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
+#include "layers/global_average_pooling2d.hpp"
 #include "layers/identity.hpp"
 #include "layers/log_softmax.hpp"
+#include "layers/pooling.hpp"
 #include "layers/softmax.hpp"
+#include "layers/spatial.hpp"
 
 #include "compose/any_module.hpp"
 #include "compose/final_layer.hpp"

@@ -9,6 +9,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "../core/image_flow.hpp"
+#include "../core/image_shape.hpp"
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../core/tensor.hpp"
@@ -32,6 +34,9 @@ public:
     std::optional<std::size_t> output_width(std::optional<std::size_t> in) const {
         return impl_->output_width(in);
     }
+    std::optional<ImageShape> input_image() const { return impl_->input_image(); }
+    std::optional<ImageShape> output_image(std::optional<ImageShape> in) const { return impl_->output_image(in); }
+    void set_input_image(ImageShape image) { impl_->set_input_image(image); }
     std::string describe() const { return impl_->describe(); }
 
     template <class F>
@@ -53,6 +58,9 @@ private:
         virtual const Tensor<T>& backward(const Tensor<T>&) = 0;
         virtual std::optional<std::size_t> input_width() const = 0;
         virtual std::optional<std::size_t> output_width(std::optional<std::size_t>) const = 0;
+        virtual std::optional<ImageShape> input_image() const = 0;
+        virtual std::optional<ImageShape> output_image(std::optional<ImageShape>) const = 0;
+        virtual void set_input_image(ImageShape) = 0;
         virtual std::string describe() const = 0;
         virtual void visit(void* fn, Visitor call) = 0;
         virtual void reseed(std::uint64_t) = 0;
@@ -69,6 +77,11 @@ private:
         std::optional<std::size_t> output_width(std::optional<std::size_t> in) const override {
             return module.output_width(in);
         }
+        std::optional<ImageShape> input_image() const override { return input_image_of(module); }
+        std::optional<ImageShape> output_image(std::optional<ImageShape> in) const override {
+            return output_image_of(module, in);
+        }
+        void set_input_image(ImageShape image) override { offer_input_image(module, image); }
         std::string describe() const override { return module.describe(); }
         void visit(void* fn, Visitor call) override {
             if constexpr (Parametric<M>) {

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/image_flow.hpp"
+#include "../core/image_shape.hpp"
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../core/random.hpp"
@@ -29,10 +31,10 @@ public:
 
     // Appends a module, checking that it accepts what the previous one produces.
     DynamicSequential& add(AnyModule<T> module) {
-        detail::WidthChain chain("DynamicSequential");
-        for (std::size_t i = 0; i < modules_.size(); ++i) chain.add(modules_[i], i);
+        detail::WidthChain chain = chain_modules(offered_image_);
         chain.add(module, modules_.size());
         input_width_ = chain.input();
+        input_image_ = chain.input_image();
         detail::prefix_names<T>(module, std::to_string(modules_.size()));
         modules_.push_back(std::move(module));
         detail::pack_parameters<T>(*this);
@@ -59,6 +61,20 @@ public:
         for (const auto& m : modules_) width = m.output_width(width);
         return width;
     }
+    std::optional<ImageShape> input_image() const { return input_image_; }
+    std::optional<ImageShape> output_image(std::optional<ImageShape> input) const {
+        std::optional<ImageShape> image = input ? input : input_image_;
+        for (const auto& m : modules_) image = m.output_image(image);
+        return image;
+    }
+    // As Sequential::set_input_image; remembered for the modules added later.
+    void set_input_image(ImageShape image) {
+        if (input_width_ && *input_width_ != image.size()) return;
+        offered_image_ = image;
+        const detail::WidthChain chain = chain_modules(image);
+        input_width_ = chain.input();
+        input_image_ = chain.input_image();
+    }
     std::string describe() const { return detail::concat("DynamicSequential(", modules_.size(), " modules)"); }
 
     template <class F>
@@ -81,12 +97,20 @@ public:
     AnyModule<T>& operator[](std::size_t i) { return modules_.at(i); }
 
 private:
+    detail::WidthChain chain_modules(std::optional<ImageShape> image) {
+        detail::WidthChain chain("DynamicSequential", image);
+        for (std::size_t i = 0; i < modules_.size(); ++i) chain.add(modules_[i], i);
+        return chain;
+    }
+
     void require_modules() const {
         if (modules_.empty()) detail::fail("DynamicSequential: no modules added");
     }
 
     std::vector<AnyModule<T>> modules_;
     std::optional<std::size_t> input_width_;
+    std::optional<ImageShape> input_image_;
+    std::optional<ImageShape> offered_image_;  // given by an enclosing chain
 };
 
 }  // namespace xtnn

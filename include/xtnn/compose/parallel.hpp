@@ -6,6 +6,10 @@
 // A branch that can write into a view (WritesIntoView, core/module.hpp) writes
 // its output straight into its column slice of the concatenation and reads its
 // gradient slice in place; any other branch is served by a copy each way.
+//
+// Images: every branch is given the input image one of them knows (or the one
+// an enclosing chain offers); branches producing images of one height and width
+// concatenate into one image with their channels stacked (channels-first rows).
 #include <array>
 #include <cstddef>
 #include <cstring>
@@ -15,6 +19,8 @@
 #include <utility>
 
 #include "../core/error.hpp"
+#include "../core/image_flow.hpp"
+#include "../core/image_shape.hpp"
 #include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
@@ -52,6 +58,13 @@ class Parallel<Concat, Bs...> : public detail::common_value_type<Bs...> {
 
 public:
     explicit Parallel(Concat, Bs... branches) : branches_(std::move(branches)...) {
+        std::string image_owner;
+        detail::for_each_indexed(branches_, [&](const auto& b, std::size_t i) {
+            if (input_image_) return;
+            input_image_ = input_image_of(b);
+            if (input_image_) image_owner = detail::concat("branch ", i, " ", b.describe(), " expects");
+        });
+        if (input_image_) share_input_image(*input_image_, image_owner);
         std::optional<std::size_t> input;
         std::string owner;
         detail::for_each_indexed(branches_, [&](const auto& b, std::size_t i) {
@@ -117,6 +130,28 @@ public:
         return total;
     }
 
+    std::optional<ImageShape> input_image() const { return input_image_; }
+
+    // Channels stacked, when every branch produces an image of the same height and width.
+    std::optional<ImageShape> output_image(std::optional<ImageShape> input) const {
+        std::optional<ImageShape> stacked;
+        detail::for_each_indexed(branches_, [&](const auto& b, std::size_t i) {
+            const auto image = output_image_of(b, input ? input : input_image_);
+            if (i == 0) stacked = image;
+            else if (stacked && image && image->height == stacked->height && image->width == stacked->width)
+                stacked->channels += image->channels;
+            else stacked.reset();
+        });
+        return stacked;
+    }
+
+    void set_input_image(ImageShape image) {
+        if (input_width_ && *input_width_ != image.size()) return;
+        input_image_ = image;
+        input_width_ = image.size();
+        share_input_image(image, "the input is");
+    }
+
     std::string describe() const { return detail::concat("Parallel(Concat, ", count, " branches)"); }
 
     template <class F>
@@ -140,6 +175,20 @@ public:
     std::tuple<Bs...>& children() { return branches_; }
 
 private:
+    // Offers every branch the input image and checks that all accept it.
+    // `source` says where the image comes from, for the message.
+    void share_input_image(ImageShape image, const std::string& source) {
+        detail::for_each_indexed(branches_, [&](auto& b, std::size_t i) {
+            offer_input_image(b, image);
+            const auto need = input_image_of(b);
+            if (need && *need != image) {
+                detail::fail("Parallel: branch ", i, " ", b.describe(), " expects a ", to_string(*need),
+                             " input image, but ", source, " ", to_string(image),
+                             " (every branch sees the same input)");
+            }
+        });
+    }
+
     // Every branch's output width for this input, known before any runs so
     // that each can be given its slice; returns their sum.
     template <Real T>
@@ -204,6 +253,7 @@ private:
 
     std::tuple<Bs...> branches_;
     std::optional<std::size_t> input_width_;
+    std::optional<ImageShape> input_image_;
     bool input_grad_required_ = true;
     detail::PerReal<Buffers> buffers_;
 };

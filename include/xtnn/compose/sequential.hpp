@@ -1,14 +1,17 @@
 #pragma once
 // Sequential(m...): modules applied one after another. A variadic template, so
 // a whole network is one concrete type and every call is visible to the
-// compiler. Building one checks that neighbouring widths chain, names every
-// parameter by its position ("2.kernel") and packs all parameters into one block.
+// compiler. Building one checks that neighbouring widths chain (and hands image
+// shapes down the chain), names every parameter by its position ("2.kernel")
+// and packs all parameters into one block.
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
 
+#include "../core/image_flow.hpp"
+#include "../core/image_shape.hpp"
 #include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
@@ -26,9 +29,7 @@ class Sequential : public detail::common_value_type<Ms...> {
 
 public:
     explicit Sequential(Ms... modules) : children_(std::move(modules)...) {
-        detail::WidthChain chain("Sequential");
-        detail::for_each_indexed(children_, [&](auto& child, std::size_t i) { chain.add(child, i); });
-        input_width_ = chain.input();
+        chain_children(std::nullopt);
         detail::adopt_parameters(*this, children_);
     }
 
@@ -64,6 +65,20 @@ public:
         return width;
     }
 
+    std::optional<ImageShape> input_image() const { return input_image_; }
+
+    std::optional<ImageShape> output_image(std::optional<ImageShape> input) const {
+        std::optional<ImageShape> image = input ? input : input_image_;
+        detail::for_each_indexed(children_, [&](const auto& child, std::size_t) { image = output_image_of(child, image); });
+        return image;
+    }
+
+    // A Sequential nested in a chain takes its predecessor's image like a layer
+    // (unless its first module wants another width: the outer chain reports that).
+    void set_input_image(ImageShape image) {
+        if (!input_width_ || *input_width_ == image.size()) chain_children(image);
+    }
+
     std::string describe() const { return detail::concat("Sequential(", count, " modules)"); }
 
     template <class F>
@@ -87,6 +102,13 @@ public:
     static constexpr std::size_t size() { return count; }
 
 private:
+    void chain_children(std::optional<ImageShape> image) {
+        detail::WidthChain chain("Sequential", image);
+        detail::for_each_indexed(children_, [&](auto& child, std::size_t i) { chain.add(child, i); });
+        input_width_ = chain.input();
+        input_image_ = chain.input_image();
+    }
+
     // Children I..End, in order.
     template <std::size_t I, std::size_t End, class T>
     const Tensor<T>& forward_through(const Tensor<T>& x, Mode mode) {
@@ -105,6 +127,7 @@ private:
 
     std::tuple<Ms...> children_;
     std::optional<std::size_t> input_width_;
+    std::optional<ImageShape> input_image_;
 };
 
 }  // namespace xtnn
