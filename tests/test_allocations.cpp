@@ -59,3 +59,32 @@ TEST_CASE("a steady-state WDNN training step at batch 64 performs zero heap allo
     CHECK(steps == 9);
     CHECK(after - before == 0);
 }
+
+TEST_CASE("a steady-state CNN training step at batch 16 performs zero heap allocations") {
+    auto model = Sequential(Conv2D<float>(1, 8, 5, {.padding = Padding::same, .input = ImageShape{1, 12, 12}}), ReLU(),
+                            MaxPool2D(2), Conv2D<float>(8, 8, 3, {.stride = 2, .padding = Padding::same}), ReLU(),
+                            AvgPool2D(2, {.padding = Padding::same}), GlobalAveragePooling2D(), Dense<float>(8, 1),
+                            Sigmoid());
+    init_parameters(model, 1);
+    Rng rng(2);
+    Tensor<float> X = Tensor<float>::from_shape({160, 144});
+    Tensor<float> y = Tensor<float>::from_shape({160, 1});
+    for (auto& v : X) v = static_cast<float>(rng.normal());
+    for (auto& v : y) v = static_cast<float>(rng.below(2));
+    const Dataset<float> data(X, y);
+    Adam<float> opt(1e-3);
+    BinaryCrossEntropy loss;
+    Trainer trainer(model, opt, loss);
+    BatchIterator<float> batches(data, 16, true);
+    batches.start_epoch(rng);
+    REQUIRE(batches.next());
+    trainer.step(batches.X(), batches.y());
+    const std::size_t before = allocations.load();
+    int steps = 0;
+    while (batches.next()) {
+        trainer.step(batches.X(), batches.y());
+        ++steps;
+    }
+    CHECK(steps == 9);
+    CHECK(allocations.load() - before == 0);
+}
