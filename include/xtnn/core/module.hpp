@@ -16,6 +16,8 @@
 // Optional hooks, found by the helpers below when a module has them:
 //   void visit_parameters(F&& f)            f(Param<T>&) for every parameter and state array
 //   void reseed(std::uint64_t seed)         for modules that draw random numbers
+//   input_image(), output_image(in), set_input_image(image)
+//                                           image shapes, for layers over images (core/image_flow.hpp)
 //
 // Writing into a view (WritesIntoView below), so a consumer that assembles
 // several outputs side by side (Parallel(Concat)) needs no copies:

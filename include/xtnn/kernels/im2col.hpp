@@ -51,13 +51,18 @@ void im2col(const T* image, const Window& w, T* col) {
     for_each_patch_row(
         w,
         [&](std::size_t to, std::size_t from, std::size_t count) {
+            // A plain loop, not copy_n: the stretches are a few values long, shorter than a memmove call.
+            T* dst = col + to;
+            const T* src = image + from;
             if (stride == 1) {
-                std::copy_n(image + from, count, col + to);
+                for (std::size_t i = 0; i < count; ++i) dst[i] = src[i];
             } else {
-                for (std::size_t i = 0; i < count; ++i) col[to + i] = image[from + i * stride];
+                for (std::size_t i = 0; i < count; ++i) dst[i] = src[i * stride];
             }
         },
-        [&](std::size_t to, std::size_t count) { std::fill_n(col + to, count, T(0)); });
+        [&](std::size_t to, std::size_t count) {
+            for (std::size_t i = 0; i < count; ++i) col[to + i] = T(0);
+        });
 }
 
 // image (in_size() values) = the adjoint of im2col applied to `col`: overwritten, not accumulated.
