@@ -39,7 +39,7 @@ public:
                  " input features, but ", source(index), " ", *width_,
                  image_ ? " (" + to_string(*image_) + ")" : std::string());
         }
-        if (width_ && !need && !module.output_width(width_)) {
+        if (TakesInputImage<M> && width_ && !need && !module.output_width(width_)) {
             fail(container_, ": module ", index, " ", module.describe(), " cannot tell its output from ", source(index),
                  " ", *width_, " features", image_ ? " (" + to_string(*image_) + ")" : std::string(" (no image)"),
                  "; an image layer needs its input image");
