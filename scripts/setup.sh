@@ -9,11 +9,12 @@ packages=(
   libopenblas-dev doctest-dev libbenchmark-dev
   gnuplot-nox
   libopenmpi-dev openmpi-bin
+  python3-torch python3-numpy   # tests/test_pytorch_parity.cpp: PyTorch autograd as the reference
 )
 if [[ "${XTNN_SETUP_EXTRAS:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi
 # scripts/bench.sh: the other BLAS backends it compares, and PyTorch for the side-by-side run.
 if [[ "${XTNN_SETUP_EXTRAS:-}" == *bench* ]]; then
-  packages+=(libopenblas0-openmp libopenblas0-serial libblis4-pthread libatlas3-base python3-torch)
+  packages+=(libopenblas0-openmp libopenblas0-serial libblis4-pthread libatlas3-base)
 fi
 
 missing=()
