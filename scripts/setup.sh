@@ -9,6 +9,7 @@ packages=(
   libopenblas-dev doctest-dev libbenchmark-dev
   gnuplot-nox
   libopenmpi-dev openmpi-bin
+  zlib1g-dev dataset-fashion-mnist
 )
 if [[ "${XTNN_SETUP_EXTRAS:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi
 # scripts/bench.sh: the other BLAS backends it compares, and PyTorch for the side-by-side run.
