@@ -255,9 +255,11 @@ TEST_CASE("load_idx: a wrong pair of files is an error naming the file and what 
     check_error(load(images, write("ten", idx_file<std::uint8_t>({2}, {1, 10}))),
                 {"ten: label 10 at index 1 is not a class id (expected 0 to 9)"});
     CHECK_NOTHROW(load(images, dir / "ten", std::nullopt)());  // no class count: any byte
-    check_error(load(write("shorts", idx_file<std::int16_t>({1, 1, 1}, {7})), write("one", idx_file<std::uint8_t>({1}, {0}))),
+    const auto one_label = write("one", idx_file<std::uint8_t>({1}, {0}));
+    check_error(load(write("shorts", idx_file<std::int16_t>({1, 1, 1}, {7})), one_label),
                 {"shorts: image pixels must be unsigned bytes", "found int16 (0x0B)"});
-    check_error(load(write("none", idx_file<std::uint8_t>({0, 28, 28}, {})), write("zero", idx_file<std::uint8_t>({0}, {}))),
+    const auto no_labels = write("zero", idx_file<std::uint8_t>({0}, {}));
+    check_error(load(write("none", idx_file<std::uint8_t>({0, 28, 28}, {})), no_labels),
                 {"none: the file holds no images"});
     check_error(load(write("flat", idx_file<std::uint8_t>({2, 0, 5}, {})), labels),
                 {"flat: images of shape 1x0x5 hold no pixels"});

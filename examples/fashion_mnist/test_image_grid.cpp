@@ -58,8 +58,8 @@ TEST_CASE("image grid: wrong shapes and pixel counts are refused") {
     CHECK_THROWS_AS((ImageGrid({1, 0, 4})), std::invalid_argument);
     ImageGrid grid({1, 2, 2});
     const std::vector<float> three(3);
-    CHECK_THROWS_WITH_AS(grid.add(std::span<const float>(three), {}), "ImageGrid: an image of 1x2x2 has 4 values, got 3",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(grid.add(std::span<const float>(three), {}),
+                         "ImageGrid: an image of 1x2x2 has 4 values, got 3", std::invalid_argument);
     CHECK_THROWS_AS(grid.write_png("nothing.png"), std::logic_error);
 }
 

@@ -93,7 +93,8 @@ inline Seeds checkpoint_seeds(const std::filesystem::path& scratch) {
 inline Seeds idx_seeds() {
     using xtnn_test::gzip;
     using xtnn_test::idx_file;
-    const std::string images = idx_file<std::uint8_t>({2, 3, 3}, {0, 9, 255, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
+    const std::string images =
+        idx_file<std::uint8_t>({2, 3, 3}, {0, 9, 255, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
     const std::string labels = idx_file<std::uint8_t>({4}, {0, 9, 3, 3});
     return {
         {"images-u8", images},

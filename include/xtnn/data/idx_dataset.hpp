@@ -5,13 +5,10 @@
 // channels-first: C·H·W values, channel after channel, each row after row.
 #include <array>
 #include <cstddef>
-#include <cstdint>
-#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <span>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 
 #include "../core/check_finite.hpp"

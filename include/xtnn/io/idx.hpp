@@ -15,7 +15,6 @@
 #include <array>
 #include <bit>
 #include <climits>
-#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -110,7 +109,7 @@ inline constexpr std::size_t max_inflate_ratio = 1032;
 // The bytes of a raw IDX file, handed out in order.
 class RawIdxInput {
 public:
-    explicit RawIdxInput(std::string_view bytes) : bytes_(bytes) {}
+    RawIdxInput(std::string_view bytes, std::string_view source) : bytes_(bytes), source_(source) {}
 
     // Copies up to out.size() bytes; fewer only at the end of the file.
     std::size_t read(std::span<std::byte> out) {
@@ -127,14 +126,15 @@ public:
     std::string_view truncation_note() const { return ""; }
     std::string_view content_name() const { return "content"; }
 
-    void expect_end(std::string_view source) const {
+    void expect_end() const {
         if (position_ < bytes_.size()) {
-            fail(source, ": ", bytes_.size() - position_, " unexpected bytes after the array data");
+            fail(source_, ": ", bytes_.size() - position_, " unexpected bytes after the array data");
         }
     }
 
 private:
     std::string_view bytes_;
+    std::string_view source_;
     std::size_t position_ = 0;
 };
 
@@ -188,14 +188,14 @@ public:
     }
     std::string_view content_name() const { return "decompressed content"; }
 
-    void expect_end(std::string_view source) {
+    void expect_end() {
         std::array<std::byte, 1> extra{};
         if (read(extra) > 0) {
-            fail(source, ": the gzip stream holds more data than the header's shape");
+            fail(source_, ": the gzip stream holds more data than the header's shape");
         }
-        if (!ended_) fail(source, ": truncated gzip stream (the gzip trailer is missing)");
+        if (!ended_) fail(source_, ": truncated gzip stream (the gzip trailer is missing)");
         const std::size_t rest = bytes_.size() - consumed_ + stream_.avail_in;
-        if (rest > 0) fail(source, ": ", rest, " unexpected bytes after the end of the gzip stream");
+        if (rest > 0) fail(source_, ": ", rest, " unexpected bytes after the end of the gzip stream");
     }
 
 private:
@@ -238,8 +238,9 @@ IdxHeader read_idx_header(Input& in, std::string_view source) {
     const std::size_t got = in.read(magic);
     const std::optional<IdxTypeInfo> type =
         got > 2 ? idx_type_info(std::to_integer<std::uint8_t>(magic[2])) : std::nullopt;
-    const bool zeros = std::all_of(magic.begin(), magic.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(got, 2)),
-                                   [](std::byte b) { return b == std::byte{0}; });
+    const auto leading = static_cast<std::ptrdiff_t>(std::min<std::size_t>(got, 2));
+    const bool zeros =
+        std::all_of(magic.begin(), magic.begin() + leading, [](std::byte b) { return b == std::byte{0}; });
     if (!zeros || (got > 2 && !type)) {
         fail(source, ": not an IDX file: its ", in.content_name(), " starts with bytes ",
              hex_bytes(std::span(magic).first(got)),
@@ -253,7 +254,7 @@ IdxHeader read_idx_header(Input& in, std::string_view source) {
         std::array<std::byte, 4> dimension{};
         if (const std::size_t n = in.read(dimension); n < dimension.size()) {
             fail(source, ": truncated header: rank ", header.shape.size(), " needs ",
-                 4 * header.shape.size(), " bytes of dimensions, the data ends before",
+                 4 * header.shape.size(), " bytes of dimensions; the file ends first",
                  in.truncation_note());
         }
         extent = read_be32(dimension);
@@ -369,7 +370,7 @@ inline IdxArray parse_idx(std::string_view bytes, std::string_view source, const
         const std::string shape =
             detail::concat("shape ", detail::shape_text(header.shape), " of ", header.type.name);
         detail::read_idx_data(in, array.data, expected, shape, source);
-        in.expect_end(source);
+        in.expect_end();
         detail::big_endian_to_native(array.data, header.type.size);
         return array;
     };
@@ -377,7 +378,7 @@ inline IdxArray parse_idx(std::string_view bytes, std::string_view source, const
         detail::GzipIdxInput in(bytes, source);
         return parse(in);
     }
-    detail::RawIdxInput in(bytes);
+    detail::RawIdxInput in(bytes, source);
     return parse(in);
 }
 
