@@ -22,8 +22,12 @@
 #include <xtnn/data/idx_dataset.hpp>
 #include <xtnn/io/atomic_file.hpp>
 #include <xtnn/io/idx.hpp>
+#include <xtnn/layers/dense.hpp>
 #include <xtnn/losses/cross_entropy.hpp>
 #include <xtnn/metrics/accuracy.hpp>
+#include <xtnn/optim/adam.hpp>
+#include <xtnn/train/fit.hpp>
+#include <xtnn/train/predict.hpp>
 
 #include "data_test_support.hpp"
 #include "idx_files.hpp"
@@ -211,12 +215,27 @@ TEST_CASE("load_idx: one row of C*H*W pixels in [0, 1] per image, one column of 
     CHECK(data.X(0, 2) == 1.0);
     CHECK(data.y(0, 0) == 3.0);
     CHECK(data.y(1, 0) == 9.0);
+    const std::vector<std::size_t> second = {1};
+    const xtnn::ImageDataset<double> part = data.subset(second);
+    CHECK(part.image == data.image);
+    CHECK(part.y(0, 0) == 9.0);
+    CHECK(part.X(0, 0) == pixels[6] / 255.0);
 
     // The labels are what CrossEntropy and Accuracy read: zero logits over 10 classes cost log 10.
     xtnn::Tensor<double> logits = xt::zeros<double>({std::size_t{2}, std::size_t{10}});
     CHECK(xtnn::CrossEntropy{}.value(logits, data.y) == doctest::Approx(std::log(10.0)));
     logits(0, 3) = logits(1, 9) = 1.0;
     CHECK(xtnn::Accuracy{}(logits, data.y) == 1.0);
+
+    // An ImageDataset is a Dataset: fit and evaluate take it as it is.
+    xtnn::Dense<double> model(data.image.size(), 10);
+    xtnn::Adam<double> adam(0.1);
+    xtnn::FitOptions options;
+    options.epochs = 20;
+    options.batch_size = 2;
+    const xtnn::History history = xtnn::fit(model, adam, xtnn::CrossEntropy{}, data, data, options);
+    CHECK(history.epochs.back().metrics.at("val_accuracy") == 1.0);
+    CHECK(xtnn::evaluate(model, data, xtnn::Accuracy{}) == 1.0);
 }
 
 TEST_CASE("idx_dataset: channels-first rows from rank-4 files; float pixels as they are") {

@@ -22,10 +22,15 @@ namespace xtnn {
 
 // A Dataset whose rows are images of one shape (image.size() == features()).
 // Labels are one column of class ids stored as T, as CrossEntropy and the
-// classification metrics read them. Splits and subsets give plain Datasets.
+// classification metrics read them. Splits give plain Datasets.
 template <Real T>
 struct ImageDataset : Dataset<T> {
     ImageShape image{};
+
+    // The rows `indices`, in that order, still knowing their image shape.
+    ImageDataset subset(std::span<const std::size_t> indices) const {
+        return {Dataset<T>::subset(indices), image};
+    }
 };
 
 struct IdxDatasetOptions {
