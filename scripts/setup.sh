@@ -9,6 +9,7 @@ packages=(
   libopenblas-dev doctest-dev libbenchmark-dev
   gnuplot-nox
   libopenmpi-dev openmpi-bin
+  zlib1g-dev dataset-fashion-mnist
   python3-torch python3-numpy   # tests/test_pytorch_parity.cpp: PyTorch autograd as the reference
 )
 if [[ "${XTNN_SETUP_EXTRAS:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi

@@ -4,6 +4,7 @@
 // <xtnn/distributed.hpp>.
 #include "core/check_finite.hpp"
 #include "core/error.hpp"
+#include "core/image_shape.hpp"
 #include "core/module.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
@@ -18,6 +19,7 @@
 
 #include "io/atomic_file.hpp"
 #include "io/checkpoint.hpp"
+#include "io/idx.hpp"
 #include "io/npy.hpp"
 #include "io/npz.hpp"
 
@@ -52,7 +54,9 @@
 #include "data/batches.hpp"
 #include "data/csv.hpp"
 #include "data/dataset.hpp"
+#include "data/fashion_mnist.hpp"
 #include "data/generators.hpp"
+#include "data/idx_dataset.hpp"
 #include "data/load_dataset.hpp"
 #include "data/scaler.hpp"
 #include "data/split.hpp"
