@@ -68,7 +68,7 @@ for threads in 1 2; do
   for bin_dir in "$dir"/benchmarks/*/; do
     bin_dir="${bin_dir%/}"
     backend="$(basename "$bin_dir")"
-    [[ "$backend" == CMakeFiles ]] && continue
+    [[ "$backend" == CMakeFiles || "$backend" == peers ]] && continue  # peers: scripts/bench_peers.sh
     run_backend "$bin_dir" "$backend" "$threads"
     if ((coretype_unset)) && [[ "$backend" == openblas-pthread ]]; then
       run_backend "$bin_dir" "$backend (coretype unset)" "$threads" -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE

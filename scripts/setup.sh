@@ -9,11 +9,15 @@ packages=(
   libopenblas-dev doctest-dev libbenchmark-dev
   gnuplot-nox
   libopenmpi-dev openmpi-bin
+  zlib1g-dev dataset-fashion-mnist
+  python3-torch python3-numpy   # tests/test_pytorch_parity.cpp: PyTorch autograd as the reference
 )
 if [[ "${XTNN_SETUP_EXTRAS:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi
-# scripts/bench.sh: the other BLAS backends it compares, and PyTorch for the side-by-side run.
+# scripts/bench.sh: the other BLAS backends it compares, and PyTorch for the side-by-side run;
+# scripts/bench_peers.sh: the C++ peers (dlib, tiny-dnn with the stb and cereal headers it needs, Eigen).
 if [[ "${XTNN_SETUP_EXTRAS:-}" == *bench* ]]; then
-  packages+=(libopenblas0-openmp libopenblas0-serial libblis4-pthread libatlas3-base python3-torch)
+  packages+=(libopenblas0-openmp libopenblas0-serial libblis4-pthread libatlas3-base)
+  packages+=(libdlib-dev tiny-dnn libstb-dev libcereal-dev libeigen3-dev)
 fi
 
 missing=()

@@ -132,6 +132,14 @@ TEST_CASE("a corrupt or truncated checkpoint raises an error naming the file") {
     CHECK_THROWS_AS(load(model, temp_path("does_not_exist.npz")), xtnn::error);
 }
 
+TEST_CASE("saving a model that was never initialized is an error, not a file of zeros") {
+    auto model = model_with_bn();
+    const auto path = temp_path("uninitialized.npz");
+    std::filesystem::remove(path);
+    CHECK_THROWS_WITH_AS(save(model, path), doctest::Contains("is not initialized"), xtnn::error);
+    CHECK_FALSE(std::filesystem::exists(path));
+}
+
 namespace {
 
 // Has the state a checkpoint needs (OptimizerState) but cannot step: not an Optimizer.

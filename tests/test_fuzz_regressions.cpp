@@ -97,6 +97,11 @@ TEST_CASE("every fuzz seed is an input its target accepts") {
         CHECK_NOTHROW(xtnn::load(model, xtnn_fuzz::decode_arrays(seed.second)));
         xtnn_fuzz::checkpoint(seed.second);
     }
+    for (const auto& seed : xtnn_fuzz::idx_seeds()) {
+        INFO("idx seed ", seed.first);
+        CHECK_NOTHROW(xtnn::parse_idx(seed.second, seed.first));
+        xtnn_fuzz::idx(seed.second);
+    }
 }
 
 TEST_CASE(".npz: members whose data overlap are refused, not decoded once per member") {

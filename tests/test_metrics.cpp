@@ -147,3 +147,12 @@ TEST_CASE("the named-metric registry: every name computes its metric, an unknown
                          "xtnn: fit: unknown metric 'auroc'; known: accuracy, auc, precision, recall, f1",
                          xtnn::error);
 }
+
+TEST_CASE("predicted_classes: the argmax of each row, or the threshold for one column") {
+    const Tensor<float> scores = {{0.1f, 0.7f, 0.2f}, {0.5f, 0.2f, 0.3f}, {0.0f, 0.0f, 1.0f}};
+    CHECK(predicted_classes(scores) == std::vector<std::size_t>{1, 0, 2});
+    const Tensor<double> binary = {{0.2}, {0.5}, {0.9}};
+    CHECK(predicted_classes(binary) == std::vector<std::size_t>{0, 1, 1});
+    CHECK(predicted_classes(binary, 0.95) == std::vector<std::size_t>{0, 0, 0});
+    CHECK_THROWS_AS(predicted_classes(Tensor<float>::from_shape({2, 0})), xtnn::error);
+}

@@ -59,6 +59,15 @@ TEST_CASE("the WDNN composition trains on generated Kryptonite data to well abov
     CHECK(acc > 0.8);
 }
 
+TEST_CASE("a Trainer on a model that was never initialized is an error, not training from zeros") {
+    auto model = Sequential(Dense<float>(3, 2), ReLU(), Dense<float>(2, 1), Sigmoid());
+    SGD<float> optimizer(0.1);
+    CHECK_THROWS_WITH_AS(Trainer(model, optimizer, BinaryCrossEntropy{}), doctest::Contains("Trainer: parameter"),
+                         xtnn::error);
+    init_parameters(model, 1);
+    CHECK_NOTHROW(Trainer(model, optimizer, BinaryCrossEntropy{}));
+}
+
 TEST_CASE("the same seed gives bit-identical weights twice in a row") {
     auto run = [] {
         auto data = make_xor<float>(3, 256, 0.1, 3);

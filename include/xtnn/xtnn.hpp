@@ -20,6 +20,7 @@
 
 #include "io/atomic_file.hpp"
 #include "io/checkpoint.hpp"
+#include "io/idx.hpp"
 #include "io/npy.hpp"
 #include "io/npz.hpp"
 
@@ -58,7 +59,9 @@
 #include "data/batches.hpp"
 #include "data/csv.hpp"
 #include "data/dataset.hpp"
+#include "data/fashion_mnist.hpp"
 #include "data/generators.hpp"
+#include "data/idx_dataset.hpp"
 #include "data/load_dataset.hpp"
 #include "data/scaler.hpp"
 #include "data/split.hpp"

@@ -1,5 +1,5 @@
 // The libFuzzer entry point, built once per target with
-// -DXTNN_FUZZ_TARGET=<npy|npz|csv|checkpoint>: the function of targets.hpp
+// -DXTNN_FUZZ_TARGET=<npy|npz|csv|checkpoint|idx>: the function of targets.hpp
 // that gets each input (see tests/fuzz/CMakeLists.txt).
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Writes the seed corpus of every fuzz target (seeds.hpp):
-//   make_seeds <dir>   ->  <dir>/npy, <dir>/npz, <dir>/csv, <dir>/checkpoint
+//   make_seeds <dir>   ->  <dir>/npy, <dir>/npz, <dir>/csv, <dir>/checkpoint, <dir>/idx
 // Seeds are generated at fuzz time rather than committed, so the repository
 // holds no binary data and the seeds always match the current writers.
 #include <cstdio>
@@ -22,5 +22,6 @@ int main(int argc, char** argv) {
     write("npz", xtnn_fuzz::npz_seeds());
     write("csv", xtnn_fuzz::csv_seeds());
     write("checkpoint", xtnn_fuzz::checkpoint_seeds(root));
+    write("idx", xtnn_fuzz::idx_seeds());
     return 0;
 }

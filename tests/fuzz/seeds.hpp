@@ -89,4 +89,26 @@ inline Seeds checkpoint_seeds(const std::filesystem::path& scratch) {
     return {{"with-extras", saved(adam, scaler)}, {"model-only", saved()}};
 }
 
+// Raw and gzip-compressed IDX files of every element type (tests/idx_files.hpp).
+inline Seeds idx_seeds() {
+    using xtnn_test::gzip;
+    using xtnn_test::idx_file;
+    const std::string images =
+        idx_file<std::uint8_t>({2, 3, 3}, {0, 9, 255, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
+    const std::string labels = idx_file<std::uint8_t>({4}, {0, 9, 3, 3});
+    return {
+        {"images-u8", images},
+        {"images-u8.gz", gzip(images)},
+        {"labels-u8", labels},
+        {"labels-u8.gz", gzip(labels)},
+        {"rgb-f32", idx_file<float>({1, 3, 1, 2}, {0.0f, 0.25f, 0.5f, 0.75f, 1.0f, 0.125f})},
+        {"i8", idx_file<std::int8_t>({3}, {-128, 0, 127})},
+        {"i16.gz", gzip(idx_file<std::int16_t>({2, 1}, {-300, 300}))},
+        {"i32", idx_file<std::int32_t>({1, 2}, {-70000, 70000})},
+        {"f64", idx_file<double>({2}, {1e300, -0.5})},
+        {"scalar-u8", idx_file<std::uint8_t>({}, {7})},
+        {"empty-u8", idx_file<std::uint8_t>({0, 28, 28}, {})},
+    };
+}
+
 }  // namespace xtnn_fuzz

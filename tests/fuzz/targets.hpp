@@ -20,6 +20,8 @@
 
 #include <xtnn/xtnn.hpp>
 
+#include "../idx_files.hpp"
+
 namespace xtnn_fuzz {
 
 // An invariant that holds for every accepted input; survives NDEBUG.
@@ -206,6 +208,54 @@ inline void checkpoint(std::string_view bytes) {
         trainer.step(x, y);
         trainer.step(x, y);
     });
+}
+
+// The bytes xtnn_test::idx_file would write for a parsed array.
+inline std::string idx_bytes(const xtnn::IdxArray& array) {
+    std::vector<std::uint32_t> dims;
+    for (const std::size_t extent : array.shape) dims.push_back(static_cast<std::uint32_t>(extent));
+    return xtnn_test::idx_header(static_cast<std::uint8_t>(array.type), dims) +
+           xtnn_test::big_endian(array.data, xtnn::idx_type_size(array.type));
+}
+
+// Limits small enough that no accepted input costs the fuzzer more than a few MB.
+inline constexpr xtnn::IdxLimits fuzz_idx_limits{.max_bytes = std::size_t{1} << 22};
+
+// Raw or gzip-compressed IDX. An accepted array converts or says why not,
+// rewrites to bytes that parse the same (raw and, when small, gzip), and as
+// images and as labels gives rows in [0, 1] and class ids or an error.
+inline void idx(std::string_view bytes) {
+    std::optional<xtnn::IdxArray> array;
+    if (!accepted([&] { array = xtnn::parse_idx(bytes, "fuzz.idx", fuzz_idx_limits); })) return;
+    std::size_t elements = 1;
+    for (const std::size_t extent : array->shape) elements *= extent;
+    require(array->size() == elements && array->data.size() == elements * xtnn::idx_type_size(array->type),
+            "IDX data matches the shape");
+
+    accepted([&] { (void)array->values<double>(); });
+    accepted([&] { (void)array->values<std::int16_t>(); });
+    accepted([&] { (void)array->values<std::uint8_t>(); });
+
+    const std::string raw = idx_bytes(*array);
+    const auto same = [&](const xtnn::IdxArray& again) {
+        return again.shape == array->shape && again.type == array->type && again.data == array->data;
+    };
+    require(same(xtnn::parse_idx(raw, "round trip", fuzz_idx_limits)), "IDX raw round trip");
+    if (raw.size() <= (1 << 16)) {
+        require(same(xtnn::parse_idx(xtnn_test::gzip(raw), "round trip", fuzz_idx_limits)), "IDX gzip round trip");
+    }
+
+    std::optional<xtnn::Tensor<float>> rows;
+    if (accepted([&] { rows = xtnn::idx_image_rows<float>(*array); })) {
+        require(rows->shape(0) * rows->shape(1) == elements && all_finite(*rows), "image rows are finite");
+        if (array->type == xtnn::IdxType::ubyte) {
+            for (const float v : *rows) require(v >= 0.0f && v <= 1.0f, "byte pixels scale into [0, 1]");
+        }
+    }
+    std::optional<xtnn::Tensor<double>> labels;
+    if (accepted([&] { labels = xtnn::idx_class_labels<double>(*array, 10); })) {
+        for (const double id : *labels) require(id >= 0.0 && id < 10.0, "labels are class ids below 10");
+    }
 }
 
 }  // namespace xtnn_fuzz

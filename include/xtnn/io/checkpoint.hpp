@@ -110,6 +110,7 @@ void load_extra(const NpzArchive& archive, X& extra) {
 template <Model M, CheckpointExtra... Extras>
 void save(M& model, const std::filesystem::path& path, Extras&... extras) {
     using T = value_type_t<M>;
+    require_initialized(model, "save");
     NpzWriter writer;
     model.visit_parameters([&](Param<T>& p) { writer.add(p.name(), p.data(), {p.rows(), p.cols()}); });
     (detail::add_extra(writer, extras), ...);

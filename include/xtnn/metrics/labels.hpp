@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
@@ -61,3 +62,17 @@ inline double ratio_or_zero(std::size_t a, std::size_t b) {
 }
 
 }  // namespace xtnn::detail
+
+namespace xtnn {
+
+/// The class each row of `pred` stands for: the argmax of its columns, or for
+/// a one-column (binary) model 1 where pred ≥ threshold and 0 elsewhere.
+template <Real T>
+std::vector<std::size_t> predicted_classes(const Tensor<T>& pred, double threshold = 0.5) {
+    if (pred.shape(1) == 0) detail::fail("predicted_classes: predictions have no columns");
+    std::vector<std::size_t> classes(pred.shape(0));
+    for (std::size_t row = 0; row < classes.size(); ++row) classes[row] = detail::predicted_class(pred, row, threshold);
+    return classes;
+}
+
+}  // namespace xtnn

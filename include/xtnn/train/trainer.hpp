@@ -38,6 +38,7 @@ public:
           loss_(model, loss),
           regularized_(detail::has_active_regularizer(model)),
           params_(parameters(model)) {
+        require_initialized(model, "Trainer");
         // The model's first layer never needs the gradient of the input data.
         if constexpr (requires { model.set_input_grad_required(false); }) model.set_input_grad_required(false);
     }
