@@ -135,3 +135,11 @@ TEST_CASE("PyTorch parity: a classifier with GELU, LogSoftmax + NLLLoss") {
     auto model = Sequential(Dense<double>(5, 16), GELU(), Dense<double>(16, 4), LogSoftmax());
     compare_with_pytorch("log_softmax_nll", std::move(model), NLLLoss{}, 5, 4);
 }
+
+TEST_CASE("PyTorch parity: a small CNN (Conv2D same / strided with padding, MaxPool2D, AvgPool2D, L2)") {
+    auto model = Sequential(Conv2D<double>(2, 4, {4, 3}, {.padding = Padding::same, .input = ImageShape{2, 8, 7}},
+                                           L2(1e-3)),
+                            ReLU(), MaxPool2D(2), Conv2D<double>(4, 6, {3, 2}, {.stride = 2, .padding = 1}), Tanh(),
+                            AvgPool2D({2, 1}), Dense<double>(12, 3));
+    compare_with_pytorch("cnn", std::move(model), CrossEntropy{}, 2 * 8 * 7, 3);
+}

@@ -9,15 +9,20 @@ autograd and compares every array and loss. Exit status 0 when all agree within
 the tolerance, 1 with a report of every mismatch otherwise.
 
 xtnn conventions mapped here: Dense kernels are stored in x out (torch: out x in);
+Conv2D kernels out x (in·kh·kw), torch's (out, in, kh, kw) flattened;
 L2(λ) adds λ·Σw² to the loss (Keras); BatchNorm follows Keras (momentum 0.99 kept,
 eps 1e-3, the running variance tracks the biased batch variance), so it is written
 out with autograd below rather than taken from nn.BatchNorm1d, which tracks the
 unbiased one.
 """
 import sys
+import warnings
 
 import numpy as np
 import torch
+
+# Torch notes that it copies the input for an even kernel with padding="same": exactly the case checked.
+warnings.filterwarnings("ignore", message="Using padding='same' with even kernel lengths")
 
 TOLERANCE = 1e-10
 LR, MOMENTUM = 0.1, 0.9
@@ -52,6 +57,10 @@ class Layer:
         m, p = self.module, self.prefix
         if isinstance(m, torch.nn.Linear):
             return [(p + "kernel", m.weight, np.transpose, np.transpose),
+                    (p + "bias", m.bias, np.ravel, lambda a: a.reshape(1, -1))]
+        if isinstance(m, torch.nn.Conv2d):
+            shape = tuple(m.weight.shape)
+            return [(p + "kernel", m.weight, lambda a: a.reshape(shape), lambda a: a.reshape(shape[0], -1)),
                     (p + "bias", m.bias, np.ravel, lambda a: a.reshape(1, -1))]
         if isinstance(m, KerasBatchNorm):
             flat = (np.ravel, lambda a: a.reshape(1, -1))
@@ -93,6 +102,15 @@ def build(case):
                 dense("0.1.3.", 10, 8), act(torch.nn.LeakyReLU(0.1)), bn("0.1.5.", 8)]
         head = dense("1.", 20, 1)
         return wide + deep + [head], torch.nn.Sequential(Concat(wide, deep), head.module), "bce"
+    if case == "cnn":
+        # Images 2x8x7, channels-first rows as in xtnn; an even kernel with 'same' padding.
+        layers = [Layer("0.", torch.nn.Conv2d(2, 4, (4, 3), padding="same").double(), 1e-3),
+                  act(torch.nn.ReLU()), act(torch.nn.MaxPool2d(2)),
+                  Layer("3.", torch.nn.Conv2d(4, 6, (3, 2), stride=2, padding=1).double()),
+                  act(torch.nn.Tanh()), act(torch.nn.AvgPool2d((2, 1))), dense("6.", 12, 3)]
+        body = [l.module for l in layers]
+        unflatten = torch.nn.Unflatten(1, (2, 8, 7))
+        return layers, torch.nn.Sequential(unflatten, *body[:-1], torch.nn.Flatten(), body[-1]), "logits_ce"
     if case in ("softmax_ce", "logits_ce", "log_softmax_nll"):
         hidden = torch.nn.GELU() if case == "log_softmax_nll" else torch.nn.Tanh()
         layers = [dense("0.", 5, 16), act(hidden), dense("2.", 16, 4)]
