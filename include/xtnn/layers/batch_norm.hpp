@@ -40,11 +40,9 @@ public:
         start_forward(x, mode);
         ensure_shape(output_, rows, norm_.width());
         if (training_) {
-            norm_.start_statistics();
+            norm_.start_statistics(x.data());
             norm_.add_to_sums(x.data(), rows);
-            norm_.finish_mean(rows);
-            norm_.add_squared_deviations(x.data(), rows);
-            norm_.finish_statistics();
+            norm_.finish_statistics(rows);
         } else {
             norm_.use_running_statistics();
         }
