@@ -39,14 +39,7 @@ public:
         const std::size_t rows = x.shape(0);
         start_forward(x, mode);
         ensure_shape(output_, rows, norm_.width());
-        if (training_) {
-            norm_.start_statistics(x.data());
-            norm_.add_to_sums(x.data(), rows);
-            norm_.finish_statistics(rows);
-        } else {
-            norm_.use_running_statistics();
-        }
-        norm_.normalize(x.data(), rows, output_.data());
+        norm_.forward(x.data(), rows, training_, output_.data());
         return output_;
     }
 
@@ -55,11 +48,7 @@ public:
         check_same_shape(grad_out, output_, [this] { return describe(); });
         const std::size_t rows = grad_out.shape(0);
         ensure_shape(grad_input_, rows, norm_.width());
-        norm_.start_gradient_sums();
-        norm_.add_gradient_sums(grad_out.data(), input_->data(), rows);
-        norm_.finish_gradient_sums(rows, training_);
-        if (training_) norm_.input_gradient(grad_out.data(), input_->data(), rows, grad_input_.data());
-        else norm_.scale_gradient(grad_out.data(), rows, grad_input_.data());
+        norm_.backward(grad_out.data(), input_->data(), rows, training_, grad_input_.data());
         return grad_input_;
     }
 

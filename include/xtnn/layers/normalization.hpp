@@ -35,8 +35,12 @@ namespace xtnn::detail {
 template <Real T>
 class ChannelArray {
 public:
-    ChannelArray(std::size_t channels, std::size_t positions)
-        : positions_(positions), channel_(channels), position_(positions > 1 ? channels * positions : 0) {}
+    ChannelArray(std::size_t channels, std::size_t positions) : channel_(channels) { resize_positions(positions); }
+
+    void resize_positions(std::size_t positions) {
+        positions_ = positions;
+        position_.resize(positions > 1 ? channel_.size() * positions : 0);
+    }
 
     T* channels() { return channel_.data(); }
     const T* channels() const { return channel_.data(); }
@@ -70,7 +74,7 @@ public:
     }
 
 private:
-    std::size_t positions_;
+    std::size_t positions_ = 1;
     std::vector<T> channel_;
     std::vector<T> position_;
 };
@@ -129,6 +133,36 @@ public:
 
     std::size_t channels() const { return channels_; }
     std::size_t width() const { return channels_ * positions_; }
+
+    // Positions per channel (H·W for images); resizing allocates, so only when the shape changes.
+    void set_positions(std::size_t positions) {
+        if (positions == positions_) return;
+        positions_ = positions;
+        for (auto* a : {&shift_, &mean_, &inv_std_, &scale_, &beta_at_, &sum_dy_, &sum_dy_xhat_}) {
+            a->resize_positions(positions);
+        }
+    }
+
+    // The whole forward over `rows` rows of width(): batch statistics in training.
+    void forward(const T* x, std::size_t rows, bool training, T* y) {
+        if (training) {
+            start_statistics(x);
+            add_to_sums(x, rows);
+            finish_statistics(rows);
+        } else {
+            use_running_statistics();
+        }
+        normalize(x, rows, y);
+    }
+
+    // The whole backward, for the rows `x` of the last forward.
+    void backward(const T* dy, const T* x, std::size_t rows, bool training, T* dx) {
+        start_gradient_sums();
+        add_gradient_sums(dy, x, rows);
+        finish_gradient_sums(rows, training);
+        if (training) input_gradient(dy, x, rows, dx);
+        else scale_gradient(dy, rows, dx);
+    }
 
     template <class F>
     void visit_parameters(F&& f) {
