@@ -4,8 +4,8 @@
 // on the four modules' own parameters, buffers and random stream. Sequential
 // recognises the run at compile time and calls it (compose/sequential.hpp).
 //
-//   unfused forward:  bias copy, gemm | activation | BN statistics | BN normalize | Dropout
-//   fused forward:    bias copy, gemm | activation + BN statistics | normalize + Dropout
+//   unfused forward:  bias copy, gemm | activation | BN sum | BN squared deviations | BN normalize | Dropout
+//   fused forward:    bias copy, gemm | activation + BN sum | BN squared deviations | normalize + Dropout
 //   unfused backward: Dropout | BN sums | BN dx | activation | bias sum | gemms
 //   fused backward:   Dropout + BN sums | BN dx + activation + bias sum | gemms
 // (evaluation: one pass each way after and before the gemms). Every element
@@ -69,20 +69,19 @@ struct DenseBlockFusion {
         const Op op = act.op();
         const std::size_t rows = z.shape(0), f = z.shape(1);
         if (bn.training_) {
-            // The statistics' shift is the first row of the activation's output:
-            // that row first, then every row (the first adds zeros) into the sums.
-            elementwise(f, [op](auto zv, auto& av) { av = op.apply(zv); }, z.data(), a.data());
-            auto [shift, sum, sum_squares] = norm.start_statistics(a.data());
+            T* sum = norm.start_statistics();
             for (std::size_t r = 0; r < rows; ++r) {
                 elementwise(
                     f,
-                    [op](auto zv, auto shift, auto& av, auto& s, auto& s2) {
+                    [op](auto zv, auto& av, auto& s) {
                         av = op.apply(zv);
-                        NormalizationFormulas::add_shifted(av, shift, s, s2);
+                        NormalizationFormulas::add_to_sum(av, s);
                     },
-                    z.data() + r * f, shift, a.data() + r * f, sum, sum_squares);
+                    z.data() + r * f, a.data() + r * f, sum);
             }
-            norm.finish_statistics(rows);
+            norm.finish_mean(rows);
+            norm.add_squared_deviations(a.data(), rows);
+            norm.finish_statistics();
             if (dropped.active) drop.draw(dropped, rows, f);
             with_dropout(drop, dropped, [&](auto keep) {
                 for (std::size_t r = 0; r < rows; ++r) {

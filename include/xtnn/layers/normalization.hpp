@@ -17,8 +17,6 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <tuple>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -82,14 +80,10 @@ private:
 // The per-element formulas, on xsimd batches and scalars alike. Callers that
 // fuse passes must use these, so fused and unfused results agree bit for bit.
 struct NormalizationFormulas {
-    // One pass of statistics: sums of x − shift and its square, the shift a
-    // value of the batch (its first row), so that the difference at the end,
-    // M2 = Σd² − (Σd)²/n, does not cancel catastrophically as E[x²] − E[x]²
-    // does when the mean is large against the spread.
-    template <class V> static void add_shifted(V x, V shift, V& sum, V& sum_squares) {
-        const auto d = x - shift;
-        sum += d;
-        sum_squares += d * d;
+    template <class V> static void add_to_sum(V x, V& sum) { sum += x; }
+    template <class V> static void add_squared_deviation(V x, V mean, V& m2) {
+        const auto d = x - mean;
+        m2 += d * d;
     }
     // y = (x − mean)·scale + β with scale = γ/σ: one multiply-add per element.
     template <class V> static V normalized(V x, V mean, V scale, V beta) { return (x - mean) * scale + beta; }
@@ -118,7 +112,6 @@ public:
           running_mean_(ParamSpec{"running_mean", 1, channels, ParamKind::state, zeros}),
           running_var_(ParamSpec{.name = "running_var", .cols = channels, .kind = ParamKind::state,
                                  .init = Constant(1.0), .nonnegative = true}),
-          shift_(channels, positions),
           mean_(channels, positions),
           inv_std_(channels, positions),
           scale_(channels, positions),
@@ -138,17 +131,17 @@ public:
     void set_positions(std::size_t positions) {
         if (positions == positions_) return;
         positions_ = positions;
-        for (auto* a : {&shift_, &mean_, &inv_std_, &scale_, &beta_at_, &sum_dy_, &sum_dy_xhat_}) {
-            a->resize_positions(positions);
-        }
+        for (auto* a : {&mean_, &inv_std_, &scale_, &beta_at_, &sum_dy_, &sum_dy_xhat_}) a->resize_positions(positions);
     }
 
     // The whole forward over `rows` rows of width(): batch statistics in training.
     void forward(const T* x, std::size_t rows, bool training, T* y) {
         if (training) {
-            start_statistics(x);
+            start_statistics();
             add_to_sums(x, rows);
-            finish_statistics(rows);
+            finish_mean(rows);
+            add_squared_deviations(x, rows);
+            finish_statistics();
         } else {
             use_running_statistics();
         }
@@ -189,44 +182,42 @@ public:
     const T* offset() const { return sum_dy_.at(); }
 
     // --- Forward, training: statistics over `rows` rows (of every process). ---
-    // Takes each channel's shift from the first row (its first position) and
-    // zeroes the sums a pass adds every row to (add_shifted): {shift, Σd, Σd²}.
-    std::tuple<const T*, T*, T*> start_statistics(const T* first_row) {
-        for (std::size_t c = 0; c < channels_; ++c) shift_.channels()[c] = first_row[c * positions_];
-        shift_.expand();
+    // Zeroes the accumulators a first pass adds each row to (add_to_sum).
+    T* start_statistics() {
         mean_.zero();
-        inv_std_.zero();  // holds Σd², then M2, then the variance, until finish_statistics
-        return {std::as_const(shift_).at(), mean_.at(), inv_std_.at()};
+        inv_std_.zero();  // holds M2, then the variance, until finish_statistics
+        return mean_.at();
     }
     void add_to_sums(const T* x, std::size_t rows) {
         for (std::size_t r = 0; r < rows; ++r) {
-            elementwise(
-                width(),
-                [](auto in, auto shift, auto& sum, auto& sum_squares) {
-                    NormalizationFormulas::add_shifted(in, shift, sum, sum_squares);
-                },
-                x + r * width(), std::as_const(shift_).at(), mean_.at(), inv_std_.at());
+            elementwise(width(), [](auto in, auto& sum) { NormalizationFormulas::add_to_sum(in, sum); },
+                        x + r * width(), mean_.at());
         }
     }
-    // After the pass: the mean and variance (merged over processes), the
-    // running statistics, 1/σ and γ/σ.
-    void finish_statistics(std::size_t rows) {
+    // After the first pass: the mean, and the accumulator of the second pass.
+    T* finish_mean(std::size_t rows) {
         mean_.reduce();
+        count_ = static_cast<T>(rows * positions_);
+        if (reducer_) {
+            reducer_->sum(std::span<T>(mean_.channels(), channels_));
+            reducer_->sum(std::span<T>(&count_, 1));
+        }
+        const T inv_count = T(1) / count_;
+        elementwise(channels_, [inv_count](auto& mean) { mean *= inv_count; }, mean_.channels());
+        mean_.expand();
+        return inv_std_.at();
+    }
+    void add_squared_deviations(const T* x, std::size_t rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            elementwise(
+                width(), [](auto in, auto mean, auto& m2) { NormalizationFormulas::add_squared_deviation(in, mean, m2); },
+                x + r * width(), std::as_const(mean_).at(), inv_std_.at());
+        }
+    }
+    // After the second pass: running statistics, 1/σ and γ/σ.
+    void finish_statistics() {
         inv_std_.reduce();
-        const T count = static_cast<T>(rows * positions_);
-        // This process's mean (kept in the shift's place) and M2.
-        elementwise(
-            channels_,
-            [count](auto& shift, auto& sum, auto& sum_squares) {
-                using V = std::remove_reference_t<decltype(shift)>;
-                shift += sum / count;
-                const auto m2 = sum_squares - sum * (sum / count);
-                sum_squares = detail::select(m2 > V(0), m2, V(0));  // rounding may leave it just below 0
-                sum = shift;
-            },
-            shift_.channels(), mean_.channels(), inv_std_.channels());
-        count_ = count;
-        if (reducer_) merge_statistics(count);
+        if (reducer_) reducer_->sum(std::span<T>(inv_std_.channels(), channels_));
         const T inv_count = T(1) / count_;
         const auto keep = static_cast<T>(momentum_);
         const auto eps = static_cast<T>(epsilon_);
@@ -241,7 +232,6 @@ public:
                 inv_std = V(1) / sqrt(var + eps);
             },
             std::as_const(mean_).channels(), running_mean_.data(), running_var_.data(), inv_std_.channels());
-        mean_.expand();
         fold_scale();
     }
 
@@ -349,25 +339,6 @@ private:
         beta_at_.expand_from(std::as_const(beta_).data());
     }
 
-    // Every process holds its count n, mean m and M2 per channel; the global
-    // ones by Chan et al.'s merge: N = Σn, mean = Σ n·m / N,
-    // M2 = Σ (M2 + n·(m − mean)²), summed in two rounds.
-    void merge_statistics(T count) {
-        elementwise(channels_, [count](auto& mean) { mean *= count; }, mean_.channels());
-        reducer_->sum(std::span<T>(mean_.channels(), channels_));
-        reducer_->sum(std::span<T>(&count_, 1));
-        const T inv_total = T(1) / count_;
-        elementwise(
-            channels_,
-            [count, inv_total](auto local_mean, auto& mean, auto& m2) {
-                mean *= inv_total;
-                const auto d = local_mean - mean;
-                m2 += count * d * d;
-            },
-            std::as_const(shift_).channels(), mean_.channels(), inv_std_.channels());
-        reducer_->sum(std::span<T>(inv_std_.channels(), channels_));
-    }
-
     // The statistics came from every process's rows: so must the sums. Each
     // process's gradient is later weighted by its share of the global batch,
     // so its sums enter with that weight.
@@ -387,7 +358,6 @@ private:
     Param<T> beta_;
     Param<T> running_mean_;
     Param<T> running_var_;
-    ChannelArray<T> shift_;
     ChannelArray<T> mean_;
     ChannelArray<T> inv_std_;
     ChannelArray<T> scale_;  // γ/σ
