@@ -124,13 +124,15 @@ TEST_CASE("batch statistics stay accurate where E[x²] − E[x]² cancels (float
         }
 }
 
-TEST_CASE("statistics of a constant feature give variance 0, never negative") {
+TEST_CASE("statistics of a constant feature far from zero give a variance of about 0, never negative") {
     Tensor<float> x = offset_batch(7, 3, 1e4, 1.0, 4);
     for (std::size_t r = 0; r < 7; ++r) x(r, 1) = 12345.678f;
     BatchNorm<float> bn(3, 0.0);
     bn.forward(x, Mode::train);
-    CHECK(bn.running_var().value()(0, 1) == 0.0f);
-    CHECK(bn.running_mean().value()(0, 1) == 12345.678f);
+    // The float mean of seven equal values may round by an ulp (1e-3 here), never more.
+    CHECK(bn.running_var().value()(0, 1) >= 0.0f);
+    CHECK(bn.running_var().value()(0, 1) < 1e-5f);
+    CHECK(std::abs(bn.running_mean().value()(0, 1) - 12345.678f) <= 2e-3f);
 }
 
 TEST_CASE("synchronized statistics cover every process's rows, whatever their counts and means") {
