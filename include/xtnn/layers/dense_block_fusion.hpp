@@ -121,7 +121,9 @@ struct DenseBlockFusion {
         const Op op = act.op();
         const std::size_t rows = dy.rows, f = dy.cols;
         T* db = dense.bias().grad_data();
-        auto [sum_dy, sum_dy_xhat] = norm.start_gradient_sums();
+        const auto sums = norm.start_gradient_sums();  // not a structured binding: lambdas capture these
+        T* sum_dy = sums.first;
+        T* sum_dy_xhat = sums.second;
         with_dropout(drop, dropped, [&](auto keep) {
             if (bn.training_) {
                 for (std::size_t r = 0; r < rows; ++r) {
