@@ -1,8 +1,9 @@
 // Whole training steps, epochs and inference of the paper's models.
-//   step/<model>/n<n>/b<batch>/<static|dynamic>: Trainer::step (forward, fused
+//   step/<model>/n<n>/b<batch>/<static|dynamic|unfused>: Trainer::step (forward, fused
 //       sigmoid-BCE, backward, L2, Adam); counters: gemm_us (the step's gemms
 //       alone, timed in the same run), step/gemm (step time ÷ gemm_us) and
-//       GFLOP/s (the gemms' flops over the step time)
+//       GFLOP/s (the gemms' flops over the step time); `unfused` is the static
+//       model with fuse_blocks(model, false), its deep blocks run module by module
 //   epoch/<model>/n<n>/b64: one shuffled epoch over the Kryptonite-n training
 //       split (40 % of 2000·n rows: 7,200 at n = 9, 36,000 at n = 45)
 //   infer/<model>/n<n>/b4096: forward in eval mode; counter samples/s
@@ -47,11 +48,11 @@ void run_step(benchmark::State& state, Model& model, std::size_t n, std::size_t 
 }
 
 template <class Make>
-void register_step(const std::string& model, Make make, bool dynamic) {
+void register_step(const std::string& model, Make make, const std::string& variant) {
     for (std::size_t n : {9, 45}) {
         for (std::size_t batch : {64, 256, 1024}) {
             const std::string name = "step/" + model + "/n" + std::to_string(n) + "/b" + std::to_string(batch) +
-                                     (dynamic ? "/dynamic" : "/static");
+                                     "/" + variant;
             benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
                 auto m = make(n);
                 run_step(state, m, n, batch);
@@ -103,10 +104,16 @@ void register_model(const std::string& model, Make make) {
 }
 
 [[maybe_unused]] const bool registered = [] {
-    register_step("WDNN", [](std::size_t n) { return paper::make_wdnn<float>(n); }, false);
-    register_step("WDNN", [](std::size_t n) { return bench::make_dynamic_wdnn<float>(n); }, true);
-    register_step("FCNN", [](std::size_t n) { return paper::make_fcnn<float>(n); }, false);
-    register_step("FCNN", [](std::size_t n) { return bench::make_dynamic_fcnn<float>(n); }, true);
+    auto unfused = [](auto model) {
+        fuse_blocks(model, false);
+        return model;
+    };
+    register_step("WDNN", [](std::size_t n) { return paper::make_wdnn<float>(n); }, "static");
+    register_step("WDNN", [=](std::size_t n) { return unfused(paper::make_wdnn<float>(n)); }, "unfused");
+    register_step("WDNN", [](std::size_t n) { return bench::make_dynamic_wdnn<float>(n); }, "dynamic");
+    register_step("FCNN", [](std::size_t n) { return paper::make_fcnn<float>(n); }, "static");
+    register_step("FCNN", [=](std::size_t n) { return unfused(paper::make_fcnn<float>(n)); }, "unfused");
+    register_step("FCNN", [](std::size_t n) { return bench::make_dynamic_fcnn<float>(n); }, "dynamic");
     register_model("WDNN", [](std::size_t n) { return paper::make_wdnn<float>(n); });
     register_model("FCNN", [](std::size_t n) { return paper::make_fcnn<float>(n); });
     return true;

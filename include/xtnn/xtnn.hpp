@@ -26,6 +26,7 @@
 
 #include "layers/activations.hpp"
 #include "layers/batch_norm.hpp"
+#include "layers/batch_norm_2d.hpp"
 #include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"

@@ -4,6 +4,9 @@
 // compiler. Building one checks that neighbouring widths chain (and hands image
 // shapes down the chain), names every parameter by its position ("2.kernel")
 // and packs all parameters into one block.
+// A run Dense → ReLU | LeakyReLU → BatchNorm → Dropout among the children is
+// computed fused, in fewer passes with bit-identical results
+// (layers/dense_block_fusion.hpp); fuse_blocks(model, false) turns that off.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -16,6 +19,7 @@
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../core/tensor.hpp"
+#include "../layers/dense_block_fusion.hpp"
 #include "children.hpp"
 #include "width_check.hpp"
 
@@ -35,6 +39,7 @@ public:
 
     template <Real T>
     const Tensor<T>& forward(const Tensor<T>& x, Mode mode) {
+        fused_ = fuse_;
         return forward_through<0, count - 1>(x, mode);
     }
 
@@ -46,16 +51,38 @@ public:
     // Output into a view: offered when the last module offers it.
     template <Real T>
     void forward_into(const Tensor<T>& x, Mode mode, MatrixView<T> out) requires WritesIntoView<Last, T> {
+        fused_ = fuse_;
+        constexpr std::size_t block = count - 4;  // where a fusable run ending with the last module starts
+        if constexpr (block_at<block>()) {
+            if (fused_) {
+                if constexpr (block == 0) fuse_forward_into<block>(x, mode, out);
+                else fuse_forward_into<block>(forward_through<0, block - 1>(x, mode), mode, out);
+                return;
+            }
+        }
         if constexpr (count == 1) last().forward_into(x, mode, out);
         else last().forward_into(forward_through<0, count - 2>(x, mode), mode, out);
     }
 
     template <Real T>
     const Tensor<T>& backward_from(MatrixView<const T> grad_out) requires WritesIntoView<Last, T> {
+        constexpr std::size_t block = count - 4;
+        if constexpr (block_at<block>()) {
+            if (fused_) {
+                const Tensor<T>& g = fuse_backward<block>(grad_out);
+                if constexpr (block == 0) return g;
+                else return backward_through<block - 1>(g);
+            }
+        }
         const Tensor<T>& g = last().backward_from(grad_out);
         if constexpr (count == 1) return g;
         else return backward_through<count - 2>(g);
     }
+
+    // Whether runs Dense → ReLU | LeakyReLU → BatchNorm → Dropout among the
+    // children are computed fused (the default) or module by module, from the
+    // next forward on. Results are the same; the switch exists for comparisons.
+    void fuse_blocks(bool on) { fuse_ = on; }
 
     std::optional<std::size_t> input_width() const { return input_width_; }
 
@@ -109,9 +136,28 @@ private:
         input_image_ = chain.input_image();
     }
 
+    template <std::size_t I>
+    using Child = std::tuple_element_t<I, std::tuple<Ms...>>;
+
+    // Whether children I..I+3 are a run to fuse (I = count − 4 may have wrapped below 0).
+    template <std::size_t I>
+    static constexpr bool block_at() {
+        if constexpr (count < 4 || I > count - 4) return false;
+        else return detail::DenseBlockRun<Child<I>, Child<I + 1>, Child<I + 2>, Child<I + 3>>;
+    }
+
     // Children I..End, in order.
     template <std::size_t I, std::size_t End, class T>
     const Tensor<T>& forward_through(const Tensor<T>& x, Mode mode) {
+        if constexpr (I + 3 <= End && block_at<I>()) {
+            if (fused_) {
+                auto& out = detail::DenseBlockFusion::forward(std::get<I>(children_), std::get<I + 1>(children_),
+                                                              std::get<I + 2>(children_), std::get<I + 3>(children_),
+                                                              x, mode);
+                if constexpr (I + 3 < End) return forward_through<I + 4, End>(out, mode);
+                else return out;
+            }
+        }
         const Tensor<T>& y = std::get<I>(children_).forward(x, mode);
         if constexpr (I < End) return forward_through<I + 1, End>(y, mode);
         else return y;
@@ -120,14 +166,43 @@ private:
     // Children I..0, backwards.
     template <std::size_t I, class T>
     const Tensor<T>& backward_through(const Tensor<T>& grad) {
+        if constexpr (I >= 3 && block_at<I - 3>()) {
+            if (fused_) {
+                const Tensor<T>& g = fuse_backward<I - 3>(view_of(grad));
+                if constexpr (I > 3) return backward_through<I - 4>(g);
+                else return g;
+            }
+        }
         const Tensor<T>& g = std::get<I>(children_).backward(grad);
         if constexpr (I > 0) return backward_through<I - 1>(g);
         else return g;
     }
 
+    template <std::size_t I, class T>
+    void fuse_forward_into(const Tensor<T>& x, Mode mode, MatrixView<T> out) {
+        detail::DenseBlockFusion::forward_into(std::get<I>(children_), std::get<I + 1>(children_),
+                                               std::get<I + 2>(children_), std::get<I + 3>(children_), x, mode, out);
+    }
+
+    template <std::size_t I, class T>
+    const Tensor<T>& fuse_backward(MatrixView<const T> grad) {
+        return detail::DenseBlockFusion::backward(std::get<I>(children_), std::get<I + 1>(children_),
+                                                  std::get<I + 2>(children_), std::get<I + 3>(children_), grad);
+    }
+
     std::tuple<Ms...> children_;
     std::optional<std::size_t> input_width_;
     std::optional<ImageShape> input_image_;
+    bool fuse_ = true;
+    bool fused_ = true;  // whether the last forward ran fused, so its backward does too
 };
+
+// Sets fusion (Sequential::fuse_blocks) on every static Sequential in `model`.
+template <class Model>
+void fuse_blocks(Model& model, bool on) {
+    for_each_module(model, [on](auto& module) {
+        if constexpr (requires { module.fuse_blocks(on); }) module.fuse_blocks(on);
+    });
+}
 
 }  // namespace xtnn

@@ -16,6 +16,8 @@
 namespace xtnn {
 namespace detail {
 
+struct DenseBlockFusion;
+
 // An op whose apply and derivative give the same bits on a vector lane as on
 // a scalar (selects and products, no transcendental functions) says so with
 // `static constexpr bool exact_lanes = true;`.
@@ -93,6 +95,8 @@ protected:
     }
 
 private:
+    friend struct DenseBlockFusion;
+
     const Layer& layer() const { return static_cast<const Layer&>(*this); }
 
     bool bypass_next_backward_ = false;

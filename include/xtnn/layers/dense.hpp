@@ -61,23 +61,26 @@ public:
 
     // The gradient is read in place through the gemms' ldb / lda.
     const Tensor<T>& backward_from(MatrixView<const T> dy) {
-        if (input_ == nullptr) detail::fail(describe(), ": backward called before forward");
+        check_gradient(dy);
+        // db += column sums of dY, accumulated row by row so the inner loop is contiguous.
+        for (std::size_t r = 0; r < dy.rows; ++r) {
+            detail::elementwise(
+                out_, [](auto g, auto& db) { db += g; }, dy.row(r), bias_.grad_data());
+        }
+        return backward_gemms(dy);
+    }
+
+    // As backward_from without the bias gradient, for a fused block that sums
+    // it in a pass of its own (dense_block_fusion.hpp).
+    const Tensor<T>& backward_gemms(MatrixView<const T> dy) {
+        check_gradient(dy);
         const Tensor<T>& x = *input_;
         const std::size_t batch = x.shape(0);
-        if (dy.rows != batch || dy.cols != out_) {
-            detail::fail(describe(), ": gradient of shape ", dy.rows, " x ", dy.cols,
-                         " does not match the output ", batch, " x ", out_);
-        }
         ensure_shape(grad_input_, batch, in_);
         if (batch == 0) return grad_input_;
         // dW += xᵀ·dY
         gemm<T>(Transpose::yes, Transpose::no, in_, out_, batch, T(1), x.data(), in_, dy.data, dy.stride,
                 T(1), kernel_.grad_data(), out_);
-        // db += column sums of dY, accumulated row by row so the inner loop is contiguous.
-        for (std::size_t r = 0; r < batch; ++r) {
-            detail::elementwise(
-                out_, [](auto g, auto& db) { db += g; }, dy.row(r), bias_.grad_data());
-        }
         if (input_grad_required_) {
             // dX = dY·Wᵀ
             gemm<T>(Transpose::no, Transpose::yes, batch, in_, out_, T(1), dy.data, dy.stride,
@@ -112,6 +115,15 @@ public:
     std::size_t out_features() const { return out_; }
 
 private:
+    void check_gradient(MatrixView<const T> dy) const {
+        if (input_ == nullptr) detail::fail(describe(), ": backward called before forward");
+        const std::size_t batch = input_->shape(0);
+        if (dy.rows != batch || dy.cols != out_) {
+            detail::fail(describe(), ": gradient of shape ", dy.rows, " x ", dy.cols,
+                         " does not match the output ", batch, " x ", out_);
+        }
+    }
+
     static std::size_t check_width(std::size_t w, const char* which, std::size_t in, std::size_t out) {
         if (w == 0) detail::fail("Dense(", in, "->", out, "): ", which, " width must be positive");
         return w;

@@ -18,6 +18,8 @@
 namespace xtnn {
 namespace detail {
 
+struct DenseBlockFusion;
+
 template <class T>
 struct DropoutBuffers {
     Tensor<T> draws;  // each element's 16-bit draw: it is dropped when below the threshold
@@ -81,6 +83,14 @@ public:
     std::string describe() const { return detail::concat("Dropout(", rate_, ")"); }
 
 private:
+    friend struct detail::DenseBlockFusion;
+
+    // A value kept (scaled) or dropped by its draw.
+    template <class V>
+    static V masked(V value, V draw, V threshold, V scale) {
+        return value * detail::select(draw < threshold, V(0), scale);
+    }
+
     // out = in · (0 or the survivor scale), decided by the draws: forward and
     // backward share the draws rather than a stored mask, which saves a store
     // stream. Branch-free, as a branch per element would be mispredicted at
@@ -95,7 +105,7 @@ private:
                     n,
                     [=](auto value, auto draw, auto& result) {
                         using V = decltype(value);
-                        result = value * detail::select(draw < V(threshold), V(0), V(scale));
+                        result = masked(value, draw, V(threshold), V(scale));
                     },
                     value_in, draw_in, result_out);
             },
@@ -105,9 +115,14 @@ private:
     // Fresh draws for x, then x with them applied into `out`.
     template <Real T>
     void drop(detail::DropoutBuffers<T>& b, const Tensor<T>& x, MatrixView<T> out) {
-        ensure_shape(b.draws, x.shape(0), x.shape(1));
-        rng_.fill_uint16(b.draws.data(), x.size());
+        draw(b, x.shape(0), x.shape(1));
         apply_mask<T>(view_of(x), view_of(b.draws), out);
+    }
+
+    template <Real T>
+    void draw(detail::DropoutBuffers<T>& b, std::size_t rows, std::size_t cols) {
+        ensure_shape(b.draws, rows, cols);
+        rng_.fill_uint16(b.draws.data(), rows * cols);
     }
 
     double rate_;
