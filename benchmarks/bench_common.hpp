@@ -36,13 +36,18 @@ inline void report_gflops(benchmark::State& state, double flops) {
     state.counters["GFLOP"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// One gemm C = op(A)·op(B) (+ C when accumulate) with its own buffers.
+// One gemm C = op(A)·op(B) (+ C when accumulate) with its own buffers, run
+// `repeat` times on them (a convolution runs one per image of the batch).
 struct GemmShape {
     xtnn::Transpose ta = xtnn::Transpose::no;
     xtnn::Transpose tb = xtnn::Transpose::no;
     std::size_t m = 0, n = 0, k = 0;
     bool accumulate = false;
-    double flops() const { return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k); }
+    std::size_t repeat = 1;
+    double flops() const {
+        return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) *
+               static_cast<double>(repeat);
+    }
 };
 
 // The gemms of one training step of a model made of Dense layers, found from
@@ -88,8 +93,10 @@ public:
     void run() {
         for (std::size_t i = 0; i < gemms_.size(); ++i) {
             const auto& g = gemms_[i];
-            xtnn::gemm<T>(g.ta, g.tb, g.m, g.n, g.k, T(1), a_[i].data(), a_[i].shape(1), b_[i].data(),
-                          b_[i].shape(1), g.accumulate ? T(1) : T(0), c_[i].data(), g.n);
+            for (std::size_t r = 0; r < g.repeat; ++r) {
+                xtnn::gemm<T>(g.ta, g.tb, g.m, g.n, g.k, T(1), a_[i].data(), a_[i].shape(1), b_[i].data(),
+                              b_[i].shape(1), g.accumulate ? T(1) : T(0), c_[i].data(), g.n);
+            }
         }
         benchmark::ClobberMemory();
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""xtnn against PyTorch (CPU) on the paper's WDNN and FCNN, measured in one run.
+"""xtnn against PyTorch (CPU) on the paper's WDNN and FCNN and the Fashion-MNIST
+benchmark CNN, measured in one run.
 
-Runs the xtnn benchmark binary (bench_training) and the same models in PyTorch
+Runs the xtnn benchmark binaries (bench_training, bench_cnn) and the same models in PyTorch
 in alternating rounds, takes the median of each, and prints a markdown table
 with the ratio PyTorch time / xtnn time (> 1: xtnn is faster). Both sides use
 the same thread count, batch sizes, widths and training recipe:
@@ -10,8 +11,11 @@ the same thread count, batch sizes, widths and training recipe:
   * BatchNorm with Keras conventions: momentum 0.99 (torch momentum 0.01), eps 1e-3
   * Dropout 0.3, Adam(lr 1e-3, betas 0.9/0.999, eps 1e-8)
   * sigmoid + binary cross-entropy fused on the logits (BCEWithLogitsLoss)
+  * the CNN (examples/fashion_mnist/models.hpp): Conv 5x5x32 same, max-pool 2, Conv 5x5x64
+    same, max-pool 2, Dense 1024 + ReLU, Dropout 0.4, Dense 10; cross-entropy on the logits
 
 Usage: pytorch_compare.py --bench BUILD/benchmarks/openblas-pthread/bench_training
+                          [--bench BUILD/benchmarks/openblas-pthread/bench_cnn]
                           [--threads 1] [--rounds 3] [--min-time 0.5] [--json out.json]
 Exits 0 with a message when PyTorch is not installed (Debian: apt-get install python3-torch).
 """
@@ -25,6 +29,7 @@ import sys
 import time
 
 STEP_BATCHES = (64, 256, 1024)
+CNN_STEP_BATCHES = (64, 256)
 EPOCH_ROWS = {9: 7200, 45: 36000}  # 40 % training splits of Kryptonite-9 / -45 (2000·n rows)
 INFER_BATCH = 4096
 
@@ -55,6 +60,14 @@ def build_model(torch, kind, n, dropout=0.3):
     return model, kernels
 
 
+def build_cnn(torch):
+    nn = torch.nn
+    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 5, padding="same"), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Conv2d(32, 64, 5, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(7 * 7 * 64, 1024), nn.ReLU(), nn.Dropout(0.4),
+                         nn.Linear(1024, 10))
+
+
 class TorchSide:
     """One model in training: step(x, y) is one optimizer step, as xtnn's Trainer::step."""
 
@@ -73,6 +86,43 @@ class TorchSide:
         loss.backward()
         self.opt.step()
         return loss
+
+
+class TorchCnn:
+    """The CNN in training: step(x, y) is one Adam step on cross-entropy."""
+
+    def __init__(self, torch):
+        torch.manual_seed(1)
+        self.model = build_cnn(torch)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.loss = torch.nn.CrossEntropyLoss()
+
+    def step(self, x, y):
+        self.model.train()
+        self.opt.zero_grad(set_to_none=False)
+        loss = self.loss(self.model(x), y)
+        loss.backward()
+        self.opt.step()
+        return loss
+
+
+def torch_cnn_round(torch, min_time, wanted, gen):
+    results = {}
+    side = TorchCnn(torch)
+    for batch in CNN_STEP_BATCHES:
+        name = f"step/CNN/b{batch}"
+        if not wanted(name):
+            continue
+        xs = [torch.randn(batch, 28 * 28, generator=gen) for _ in range(4)]
+        ys = [torch.randint(0, 10, (batch,), generator=gen) for _ in range(4)]
+        i = [0]
+
+        def one():
+            side.step(xs[i[0] % 4], ys[i[0] % 4])
+            i[0] += 1
+
+        results[name] = timed(one, min_time)
+    return results
 
 
 def timed(fn, min_time):
@@ -130,6 +180,7 @@ def torch_round(torch, min_time, wanted):
                     torch.sigmoid(side.model(x))
 
             results[f"infer/{kind}/n{n}/b{INFER_BATCH}"] = timed(infer, min_time)
+    results.update(torch_cnn_round(torch, min_time, wanted, gen))
     return results
 
 
@@ -137,8 +188,10 @@ def xtnn_round(binary, threads, min_time, wanted):
     env = dict(os.environ, XTNN_BENCH_THREADS=str(threads))
     listed = subprocess.run([binary, "--benchmark_list_tests"], env=env, check=True, capture_output=True,
                             text=True).stdout.split()
-    names = [n for n in listed if re.match(r"(step/.*/static|epoch/|infer/)", n)
+    names = [n for n in listed if re.match(r"(step/.*/static|epoch/|infer/.*/b4096)", n)
              and wanted(n.removesuffix("/real_time").removesuffix("/static"))]
+    if not names:
+        return {}, {}
     out = subprocess.run(
         [binary, "--benchmark_filter=^(" + "|".join(names) + ")$", f"--benchmark_min_time={min_time}",
          "--benchmark_format=json"],
@@ -162,7 +215,8 @@ def fmt_time(seconds):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bench", required=True, help="path of an xtnn bench_training binary")
+    ap.add_argument("--bench", required=True, action="append",
+                    help="path of an xtnn benchmark binary (bench_training, bench_cnn); may be repeated")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--min-time", type=float, default=0.5)
@@ -188,9 +242,11 @@ def main():
 
     ours, theirs, context = {}, {}, {}
     for _ in range(args.rounds):  # alternate, so drifting machine load hits both sides alike
-        r, context = xtnn_round(args.bench, args.threads, args.min_time, wanted)
-        for k, v in r.items():
-            ours.setdefault(k, []).append(v)
+        for binary in args.bench:
+            r, c = xtnn_round(binary, args.threads, args.min_time, wanted)
+            context = context or c
+            for k, v in r.items():
+                ours.setdefault(k, []).append(v)
         for k, v in torch_round(torch, args.min_time, wanted).items():
             theirs.setdefault(k, []).append(v)
     def medians(runs):

@@ -81,6 +81,7 @@ python3 benchmarks/bench_report.py "$out"
 if ((pytorch)); then
   for threads in 1 2; do
     /usr/bin/python3 benchmarks/pytorch_compare.py --bench "$dir/benchmarks/openblas-pthread/bench_training" \
+      --bench "$dir/benchmarks/openblas-pthread/bench_cnn" \
       --threads "$threads" --rounds "$((quick ? 1 : 3))" --min-time "$((quick ? 0 : 1)).3" \
       --json "$out/pytorch-${threads}t.json" | tee "$out/pytorch-${threads}t.md"
   done
