@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "gemm.hpp"
+
 namespace xtnn {
 
 // The shared object that actually provides cblas_sgemm, e.g.
@@ -45,6 +47,28 @@ inline std::string blas_config() {
         return s;
     }
     return "";
+}
+
+// The gemm backend compiled into this translation unit and what it runs on:
+// "blas", "eigen 3.4.0 (SSE, SSE2, ..., AVX512)" (the instruction sets Eigen was
+// compiled for), "libxsmm 1.17 (target cpx)" (the CPU its JIT generates code for)
+// or "auto; eigen 3.4.0 (...); libxsmm 1.17 (...)".
+inline std::string gemm_backend_config() {
+    std::string s(gemm_backend);
+#if defined(XTNN_GEMM_BACKEND_AUTO)
+    s += "; eigen";
+#endif
+#if defined(XTNN_GEMM_BACKEND_EIGEN) || defined(XTNN_GEMM_BACKEND_AUTO)
+    s += " " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
+         std::to_string(EIGEN_MINOR_VERSION) + " (" + Eigen::SimdInstructionSetsInUse() + ")";
+#endif
+#if defined(XTNN_GEMM_BACKEND_AUTO)
+    s += "; libxsmm";
+#endif
+#if defined(XTNN_GEMM_BACKEND_LIBXSMM) || defined(XTNN_GEMM_BACKEND_AUTO)
+    s += std::string(" ") + LIBXSMM_VERSION + " (target " + libxsmm_get_target_arch() + ")";
+#endif
+    return s;
 }
 
 }  // namespace xtnn
