@@ -43,11 +43,9 @@ done
 # One build directory per -march, so native and baseline runs do not rebuild each other.
 dir=build-bench
 if [[ "$arch" != native ]]; then dir="build-bench-${arch:-base}"; fi
-gemm_backends=()
-if [[ -n "${XTNN_BENCH_GEMM_BACKENDS+set}" ]]; then gemm_backends=(-DXTNN_BENCH_GEMM_BACKENDS="$XTNN_BENCH_GEMM_BACKENDS"); fi
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DXTNN_BUILD_BENCHMARKS=ON \
   -DXTNN_BUILD_TESTS=OFF -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WERROR=ON -DXTNN_BENCH_ARCH="$arch" \
-  -DXTNN_BENCH_BACKENDS="${XTNN_BENCH_BACKENDS:-}" "${gemm_backends[@]}" >/dev/null
+  -DXTNN_BENCH_BACKENDS="${XTNN_BENCH_BACKENDS:-}" -DXTNN_BENCH_GEMM_BACKENDS="${XTNN_BENCH_GEMM_BACKENDS:-}" >/dev/null
 cmake --build "$dir" -j"$(nproc 2>/dev/null || echo 2)"
 
 out="$dir/results/$(date +%Y%m%d-%H%M%S)"
