@@ -4,6 +4,9 @@
 // whatever CPU the linked BLAS recognises). Defines detail::gemm_eigen and
 // XTNN_HAVE_GEMM_EIGEN only when <Eigen/Core> is on the include path
 // (CMake: Eigen3::Eigen), so the header compiles alone either way.
+// Eigen packs its operands on the stack up to EIGEN_STACK_ALLOCATION_LIMIT
+// (128 KiB) and with malloc beyond: products up to the paper's models at batch
+// 4096 (4096x128x256) allocate nothing, larger ones (4096x256x320) twice per call.
 #if __has_include(<Eigen/Core>)
 #include <Eigen/Core>
 
