@@ -75,11 +75,13 @@ inline double total_flops(const std::vector<GemmShape>& gemms) {
     return f;
 }
 
-// Runs a list of gemms, each on its own operands (as a step does).
+// Runs a list of gemms, each on its own operands (as a step does), through
+// xtnn::gemm or through one backend's function (bench_gemm's side-by-side rows).
 template <xtnn::Real T>
 class GemmSequence {
 public:
-    explicit GemmSequence(std::vector<GemmShape> gemms) : gemms_(std::move(gemms)) {
+    explicit GemmSequence(std::vector<GemmShape> gemms, xtnn::detail::GemmFunction<T> gemm = &xtnn::gemm<T>)
+        : gemms_(std::move(gemms)), gemm_(gemm) {
         std::uint64_t seed = 1;
         for (const auto& g : gemms_) {
             a_.push_back(random_tensor<T>(g.ta == xtnn::Transpose::no ? g.m : g.k,
@@ -94,8 +96,8 @@ public:
         for (std::size_t i = 0; i < gemms_.size(); ++i) {
             const auto& g = gemms_[i];
             for (std::size_t r = 0; r < g.repeat; ++r) {
-                xtnn::gemm<T>(g.ta, g.tb, g.m, g.n, g.k, T(1), a_[i].data(), a_[i].shape(1), b_[i].data(),
-                              b_[i].shape(1), g.accumulate ? T(1) : T(0), c_[i].data(), g.n);
+                gemm_(g.ta, g.tb, g.m, g.n, g.k, T(1), a_[i].data(), a_[i].shape(1), b_[i].data(), b_[i].shape(1),
+                      g.accumulate ? T(1) : T(0), c_[i].data(), g.n);
             }
         }
         benchmark::ClobberMemory();
@@ -125,6 +127,7 @@ public:
 
 private:
     std::vector<GemmShape> gemms_;
+    xtnn::detail::GemmFunction<T> gemm_;
     std::vector<xtnn::Tensor<T>> a_, b_, c_;
 };
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the benchmark suite once per installed BLAS backend (build-bench/), runs
+# Builds the benchmark suite once per installed BLAS backend (build-bench/ for
+# -march=native, build-bench-<arch>/ otherwise, build-bench-base/ for --arch ''), runs
 # every program at 1 and 2 BLAS threads, and prints a markdown table plus a PNG
 # plot (gnuplot) of the results; then runs the PyTorch side-by-side comparison
 # and measures the peak memory of a Kryptonite-45 training run.
@@ -15,7 +16,10 @@
 #                                        --arch '' keeps the compiler's x86-64 baseline (SSE2)
 #
 # XTNN_BENCH_BACKENDS='openblas-pthread;blis' limits the backends (default: every one installed).
-# Results go to build-bench/results/<date>-<time>/ (JSON per backend, thread count and
+# The gemm backends found (Eigen, libxsmm; XTNN_BENCH_GEMM_BACKENDS='eigen' limits them) run
+# side by side inside bench_gemm, and bench_training once more each, as the columns
+# openblas-pthread+eigen, +libxsmm and +auto.
+# Results go to <build dir>/results/<date>-<time>/ (JSON per backend, thread count and
 # program; table.md, bench.png, pytorch-<threads>t.md, memory.txt).
 # Extra backends: XTNN_SETUP_EXTRAS=bench ./scripts/setup.sh installs BLIS, ATLAS,
 # the OpenBLAS openmp/serial builds and PyTorch.
@@ -30,16 +34,18 @@ while (($#)); do
     --no-pytorch) pytorch=0 ;;
     --filter) filter="$2"; shift ;;
     --arch) arch="$2"; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
+# One build directory per -march, so native and baseline runs do not rebuild each other.
 dir=build-bench
+if [[ "$arch" != native ]]; then dir="build-bench-${arch:-base}"; fi
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DXTNN_BUILD_BENCHMARKS=ON \
   -DXTNN_BUILD_TESTS=OFF -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WERROR=ON -DXTNN_BENCH_ARCH="$arch" \
-  -DXTNN_BENCH_BACKENDS="${XTNN_BENCH_BACKENDS:-}" >/dev/null
+  -DXTNN_BENCH_BACKENDS="${XTNN_BENCH_BACKENDS:-}" -DXTNN_BENCH_GEMM_BACKENDS="${XTNN_BENCH_GEMM_BACKENDS:-}" >/dev/null
 cmake --build "$dir" -j"$(nproc 2>/dev/null || echo 2)"
 
 out="$dir/results/$(date +%Y%m%d-%H%M%S)"

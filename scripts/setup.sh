@@ -7,6 +7,7 @@ packages=(
   cmake g++ make
   libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev
   libopenblas-dev doctest-dev libbenchmark-dev
+  libeigen3-dev libxsmm-dev   # the eigen/libxsmm/auto gemm backends (tests/test_gemm_backends.cpp)
   gnuplot-nox
   libopenmpi-dev openmpi-bin
   zlib1g-dev dataset-fashion-mnist

@@ -6,6 +6,9 @@
 
 #include <string>
 
+#include "../core/error.hpp"
+#include "gemm.hpp"
+
 namespace xtnn {
 
 // The shared object that actually provides cblas_sgemm, e.g.
@@ -45,6 +48,24 @@ inline std::string blas_config() {
         return s;
     }
     return "";
+}
+
+// The gemm backend compiled into this translation unit and what it runs on:
+// "blas", "eigen 3.4.0 (SSE, SSE2, ..., AVX512)" (the instruction sets Eigen was
+// compiled for), "libxsmm 1.17 (target cpx)" (the CPU its JIT generates code for)
+// or "auto; eigen 3.4.0 (...); libxsmm 1.17 (...)".
+inline std::string gemm_backend_config() {
+    // detail::concat, not a chain of std::string +: g++ 12 warns falsely on those (-Wrestrict).
+    std::string s(gemm_backend);
+#if defined(XTNN_GEMM_BACKEND_EIGEN) || defined(XTNN_GEMM_BACKEND_AUTO)
+    s += detail::concat(s == "auto" ? "; eigen " : " ", EIGEN_WORLD_VERSION, ".", EIGEN_MAJOR_VERSION, ".",
+                        EIGEN_MINOR_VERSION, " (", Eigen::SimdInstructionSetsInUse(), ")");
+#endif
+#if defined(XTNN_GEMM_BACKEND_LIBXSMM) || defined(XTNN_GEMM_BACKEND_AUTO)
+    s += detail::concat(s.starts_with("auto") ? "; libxsmm " : " ", LIBXSMM_VERSION, " (target ",
+                        libxsmm_get_target_arch(), ")");
+#endif
+    return s;
 }
 
 }  // namespace xtnn
