@@ -78,6 +78,7 @@ void check_fused_equals_unfused(M& model, const L& loss, const Tensor<double>& x
 template <class M, class L>
 bool fuses(M& model, const L& loss) {
     SGD<value_type_t<M>> sgd(0.1);
+    init_parameters(model, 1);
     return Trainer(model, sgd, loss).fused();
 }
 
@@ -178,6 +179,7 @@ TEST_CASE("fused NLL is exact for ±1e4 logits, where log of the saturated softm
     const Tensor<float> z = {{1e4f, -1e4f, 0.f}, {-1e4f, 1e4f, 0.f}};
     const Tensor<float> y = {{1.f}, {1.f}};
     auto model = Sequential(Dense<float>(3, 3), LogSoftmax());
+    init_parameters(model, 1);  // bias 0; the kernel is set by hand next
     auto kernel = model.get<0>().kernel().value();
     kernel = xt::eye<float>(3);
     SGD<float> sgd(0.1);
