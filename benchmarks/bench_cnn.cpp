@@ -38,7 +38,7 @@ std::vector<GemmShape> conv_gemms(std::size_t batch) {
 // Dense layers: X·W, Xᵀ·dY, dY·Wᵀ (none is fed by the data).
 std::vector<GemmShape> dense_gemms(std::size_t batch) {
     std::vector<GemmShape> gemms;
-    for (const auto [in, out] : {std::pair<std::size_t, std::size_t>{7 * 7 * 64, 1024}, {1024, 10}}) {
+    for (const auto& [in, out] : {std::pair<std::size_t, std::size_t>{7 * 7 * 64, 1024}, {1024, 10}}) {
         gemms.push_back({Transpose::no, Transpose::no, batch, out, in, true});
         gemms.push_back({Transpose::yes, Transpose::no, in, out, batch, true});
         gemms.push_back({Transpose::no, Transpose::yes, batch, in, out, false});

@@ -3,6 +3,7 @@
 #include <xtnn/core/error.hpp>
 #include <xtnn/core/random.hpp>
 #include <xtnn/core/tensor.hpp>
+#include <xtnn/kernels/blas_info.hpp>
 
 #include <doctest/doctest.h>
 
@@ -82,4 +83,17 @@ TEST_CASE("check_columns throws xtnn::error naming the caller and the counts") {
         CHECK(msg.find("4 x 3") != std::string::npos);
     }
     CHECK_THROWS_AS(xtnn::check_columns(t, 0, "x"), std::runtime_error);
+}
+
+TEST_CASE("blas_kernel_advice: an OpenBLAS core older than the CPU's vector units gets a hint") {
+    using xtnn::detail::openblas_core_advice;
+    CHECK(openblas_core_advice("Prescott", true, true).find("OPENBLAS_CORETYPE=SkylakeX") != std::string::npos);
+    CHECK(openblas_core_advice("Haswell", true, true).find("OPENBLAS_CORETYPE=SkylakeX") != std::string::npos);
+    CHECK(openblas_core_advice("Sandybridge", false, true).find("OPENBLAS_CORETYPE=Haswell") != std::string::npos);
+    CHECK(openblas_core_advice("SkylakeX", true, true).empty());
+    CHECK(openblas_core_advice("Haswell", false, true).empty());
+    CHECK(openblas_core_advice("Prescott", false, false).empty());
+    // Whatever this machine is, the call works and any hint names the variable.
+    const std::string advice = xtnn::blas_kernel_advice();
+    CHECK((advice.empty() || advice.find("OPENBLAS_CORETYPE") != std::string::npos));
 }

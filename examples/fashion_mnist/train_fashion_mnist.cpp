@@ -162,6 +162,8 @@ void write_results(const std::vector<Result>& results, const Options& o, const x
 int run(int argc, char** argv) {
     const Options o = parse(argc, argv);
     xtnn::set_blas_threads(o.threads);
+    std::cout << "BLAS: " << xtnn::blas_config() << "; gemm backend " << xtnn::gemm_backend_config() << '\n';
+    if (const std::string advice = xtnn::blas_kernel_advice(); !advice.empty()) std::cout << "note: " << advice << '\n';
     xtnn::FashionMnist<float> data = xtnn::load_fashion_mnist<float>(o.data);
     data.train = first_rows(data.train, o.subset);
     data.test = first_rows(data.test, o.subset);

@@ -4,7 +4,10 @@
 #include <cblas.h>
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <iterator>
 #include <string>
+#include <string_view>
 
 #include "../core/error.hpp"
 #include "gemm.hpp"
@@ -46,6 +49,44 @@ inline std::string blas_config() {
             if (const char* arch = name(query())) s += std::string("; arch ") + arch;
         }
         return s;
+    }
+    return "";
+}
+
+namespace detail {
+
+// OpenBLAS cores too old for the CPU's vector units, newest last.
+inline constexpr std::string_view pre_avx2_cores[] = {"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem",
+                                                      "Atom", "Sandybridge"};
+
+// The advice for an OpenBLAS that chose `core` on a CPU with the given vector units.
+inline std::string openblas_core_advice(std::string_view core, bool has_avx512, bool has_avx2) {
+    const bool pre_avx2 = std::find(std::begin(pre_avx2_cores), std::end(pre_avx2_cores), core) !=
+                          std::end(pre_avx2_cores);
+    const bool pre_avx512 = pre_avx2 || core == "Haswell" || core == "Zen";
+    const char* better = has_avx512 && pre_avx512 ? "SkylakeX" : has_avx2 && pre_avx2 ? "Haswell" : nullptr;
+    if (better == nullptr) return "";
+    return concat("OpenBLAS runs its ", core, " kernels although this CPU has ", has_avx512 ? "AVX-512" : "AVX2",
+                  " (it does not recognise the CPU): gemms run up to 3x slower. Set OPENBLAS_CORETYPE=", better,
+                  " before starting the program, or configure xtnn with -DXTNN_GEMM_BACKEND=auto");
+}
+
+}  // namespace detail
+
+// A hint when the linked BLAS runs kernels older than the CPU could (OpenBLAS
+// picks by CPU model and falls back to old ones for models it does not know);
+// empty when there is nothing to say.
+inline std::string blas_kernel_advice() {
+    if (void* f = dlsym(RTLD_DEFAULT, "openblas_get_corename")) {
+        const char* core = reinterpret_cast<const char* (*)()>(f)();
+#if defined(__x86_64__) || defined(__i386__)
+        if (core != nullptr) {
+            return detail::openblas_core_advice(core, __builtin_cpu_supports("avx512f") != 0,
+                                                __builtin_cpu_supports("avx2") != 0);
+        }
+#else
+        (void)core;
+#endif
     }
     return "";
 }
