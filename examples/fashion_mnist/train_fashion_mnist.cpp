@@ -133,6 +133,7 @@ Result train_and_test(M model, const std::string& name, const xtnn::FashionMnist
     print_confusion(r.confusion);
     draw_misclassified(data.test, xtnn::predicted_classes(scores), o.out / ("misclassified-" + name + ".png"),
                        name + ": misclassified test images, predicted (true)");
+    std::cout.flush();  // each model's report appears when it is done, also when stdout is a file
     return r;
 }
 
@@ -164,6 +165,7 @@ int run(int argc, char** argv) {
     xtnn::set_blas_threads(o.threads);
     std::cout << "BLAS: " << xtnn::blas_config() << "; gemm backend " << xtnn::gemm_backend_config() << '\n';
     if (const std::string advice = xtnn::blas_kernel_advice(); !advice.empty()) std::cout << "note: " << advice << '\n';
+    std::cout.flush();
     xtnn::FashionMnist<float> data = xtnn::load_fashion_mnist<float>(o.data);
     data.train = first_rows(data.train, o.subset);
     data.test = first_rows(data.test, o.subset);
