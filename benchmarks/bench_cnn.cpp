@@ -6,7 +6,6 @@
 //                              step/gemm (step ÷ gemm_us), GFLOP/s (the gemms' flops over the step)
 //   infer/CNN/b<batch>         forward in evaluation mode; counter samples/s
 // The name step/CNN/b64/static is what benchmarks/pytorch_compare.py matches against PyTorch.
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -70,14 +69,7 @@ void run_step(benchmark::State& state, std::size_t batch) {
     const double conv_seconds = conv.median_seconds(5, 0.05);
     const double gemm_seconds = conv_seconds + dense.median_seconds(5, 0.05);
 
-    std::size_t i = 0;
-    const auto start = std::chrono::steady_clock::now();
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(trainer.step(xs[i % batches], ys[i % batches]));
-        ++i;
-    }
-    const double step_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / static_cast<double>(i);
+    const double step_seconds = bench::time_steps(state, trainer, xs, ys);
     state.counters["gemm_us"] = gemm_seconds * 1e6;
     state.counters["conv_gemm_us"] = conv_seconds * 1e6;
     state.counters["step/gemm"] = step_seconds / gemm_seconds;

@@ -36,6 +36,20 @@ inline void report_gflops(benchmark::State& state, double flops) {
     state.counters["GFLOP"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The benchmark loop over Trainer::step on batches cycled from xs/ys;
+// returns the wall seconds per step, for ratios against gemms timed apart.
+template <class Trainer, xtnn::Real T>
+double time_steps(benchmark::State& state, Trainer& trainer, const std::vector<xtnn::Tensor<T>>& xs,
+                  const std::vector<xtnn::Tensor<T>>& ys) {
+    std::size_t i = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(trainer.step(xs[i % xs.size()], ys[i % ys.size()]));
+        ++i;
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / static_cast<double>(i);
+}
+
 // One gemm C = op(A)·op(B) (+ C when accumulate) with its own buffers, run
 // `repeat` times on them (a convolution runs one per image of the batch).
 struct GemmShape {

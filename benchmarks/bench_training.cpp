@@ -7,7 +7,6 @@
 //   epoch/<model>/n<n>/b64: one shuffled epoch over the Kryptonite-n training
 //       split (40 % of 2000·n rows: 7,200 at n = 9, 36,000 at n = 45)
 //   infer/<model>/n<n>/b4096: forward in eval mode; counter samples/s
-#include <chrono>
 #include <string>
 
 #include "bench_common.hpp"
@@ -34,14 +33,7 @@ void run_step(benchmark::State& state, Model& model, std::size_t n, std::size_t 
     bench::GemmSequence<float> gemms(bench::training_gemms(model, batch, n));
     const double gemm_seconds = gemms.median_seconds();
 
-    std::size_t i = 0;
-    const auto start = std::chrono::steady_clock::now();
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(trainer.step(xs[i % batches], ys[i % batches]));
-        ++i;
-    }
-    const double step_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / static_cast<double>(i);
+    const double step_seconds = bench::time_steps(state, trainer, xs, ys);
     state.counters["gemm_us"] = gemm_seconds * 1e6;
     state.counters["step/gemm"] = step_seconds / gemm_seconds;
     bench::report_gflops(state, bench::total_flops(gemms.gemms()));

@@ -20,28 +20,9 @@
 #include <xtnn/kernels/gemm_auto.hpp>
 #include <xtnn/xtnn.hpp>
 
-namespace {
-std::atomic<std::size_t> allocations{0};
-}
+#include "heap_watch.hpp"
 
-// Counts heap allocations (the steady-state steps below must make none), as
-// tests/test_allocations.cpp does; operator new pairs malloc with free below.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
-#pragma GCC diagnostic ignored "-Wunknown-warning-option"
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t size) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(size == 0 ? 1 : size);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
+using heap_watch::allocations;
 
 using namespace xtnn;
 

@@ -32,25 +32,9 @@
 #include "data_test_support.hpp"
 #include "idx_files.hpp"
 
-namespace {
-std::atomic<std::size_t> largest_allocation{0};
-}
+#include "heap_watch.hpp"
 
-// operator new below pairs malloc with free in operator delete; g++ cannot see that.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
-#pragma GCC diagnostic ignored "-Wunknown-warning-option"
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t size) {
-    std::size_t seen = largest_allocation.load(std::memory_order_relaxed);
-    while (size > seen && !largest_allocation.compare_exchange_weak(seen, size, std::memory_order_relaxed)) {
-    }
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
+using heap_watch::largest_allocation;
 
 using xtnn::IdxArray;
 using xtnn::IdxType;
