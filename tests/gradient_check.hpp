@@ -18,6 +18,15 @@ inline Tensor<double> random_tensor(std::size_t rows, std::size_t cols, std::uin
     return t;
 }
 
+// Standard normal draws in either floating type (float: random_tensor's values, rounded).
+template <Real T>
+Tensor<T> random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
+    Rng rng(seed);
+    Tensor<T> t = Tensor<T>::from_shape({rows, cols});
+    for (auto& v : t) v = static_cast<T>(rng.normal());
+    return t;
+}
+
 // ‖a − b‖ / (‖a‖ + ‖b‖) over two equally long sequences of numbers.
 template <class A, class B>
 double relative_error(const A& a, const B& b) {

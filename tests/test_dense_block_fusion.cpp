@@ -14,16 +14,9 @@
 #include "gradient_check.hpp"
 
 using namespace xtnn;
+using xtnn::testing::random_matrix;
 
 namespace {
-
-template <class T>
-Tensor<T> random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
-    Rng rng(seed);
-    Tensor<T> t = Tensor<T>::from_shape({rows, cols});
-    for (auto& v : t) v = static_cast<T>(rng.normal());
-    return t;
-}
 
 template <class T>
 bool same_bits(std::span<const T> a, std::span<const T> b) {

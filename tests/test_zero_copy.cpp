@@ -14,6 +14,7 @@
 #include "gradient_check.hpp"
 
 using namespace xtnn;
+using xtnn::testing::random_matrix;
 
 namespace {
 
@@ -39,14 +40,6 @@ public:
 private:
     M inner_;
 };
-
-template <class T>
-Tensor<T> random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
-    Rng rng(seed);
-    Tensor<T> t = Tensor<T>::from_shape({rows, cols});
-    for (auto& v : t) v = static_cast<T>(rng.normal());
-    return t;
-}
 
 // The paper's WDNN (examples/kryptonite/models.hpp), its branches optionally behind CopyPath.
 template <bool copy>
