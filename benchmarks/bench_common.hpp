@@ -36,18 +36,29 @@ inline void report_gflops(benchmark::State& state, double flops) {
     state.counters["GFLOP"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// The benchmark loop over Trainer::step on batches cycled from xs/ys;
-// returns the wall seconds per step, for ratios against gemms timed apart.
+// The benchmark loop, calling `iteration` once per round; returns the wall
+// seconds per call, for ratios against gemms timed apart.
+template <class F>
+double time_loop(benchmark::State& state, F&& iteration) {
+    std::size_t calls = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        iteration();
+        ++calls;
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
+           static_cast<double>(calls);
+}
+
+// time_loop over Trainer::step on batches cycled from xs/ys.
 template <class Trainer, xtnn::Real T>
 double time_steps(benchmark::State& state, Trainer& trainer, const std::vector<xtnn::Tensor<T>>& xs,
                   const std::vector<xtnn::Tensor<T>>& ys) {
     std::size_t i = 0;
-    const auto start = std::chrono::steady_clock::now();
-    for (auto _ : state) {
+    return time_loop(state, [&] {
         benchmark::DoNotOptimize(trainer.step(xs[i % xs.size()], ys[i % ys.size()]));
         ++i;
-    }
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / static_cast<double>(i);
+    });
 }
 
 // One gemm C = op(A)·op(B) (+ C when accumulate) with its own buffers, run
@@ -81,6 +92,16 @@ std::vector<GemmShape> training_gemms(Model& model, std::size_t batch, std::size
         if (in != inputs) gemms.push_back({Transpose::no, Transpose::yes, batch, in, out, false});
     });
     return gemms;
+}
+
+// The forward gemms alone (X·W per Dense layer): what inference costs at least.
+template <class Model>
+std::vector<GemmShape> inference_gemms(Model& model, std::size_t batch) {
+    std::vector<GemmShape> forward;
+    for (const GemmShape& g : training_gemms(model, batch, 0)) {
+        if (g.ta == xtnn::Transpose::no && g.tb == xtnn::Transpose::no) forward.push_back(g);
+    }
+    return forward;
 }
 
 inline double total_flops(const std::vector<GemmShape>& gemms) {

@@ -6,7 +6,8 @@
 //       model with fuse_blocks(model, false), its deep blocks run module by module
 //   epoch/<model>/n<n>/b64: one shuffled epoch over the Kryptonite-n training
 //       split (40 % of 2000·n rows: 7,200 at n = 9, 36,000 at n = 45)
-//   infer/<model>/n<n>/b4096: forward in eval mode; counter samples/s
+//   infer/<model>/n<n>/b4096: forward in eval mode; counters samples/s, gemm_us (its
+//       forward gemms alone) and infer/gemm (the pass ÷ gemm_us)
 #include <string>
 
 #include "bench_common.hpp"
@@ -75,7 +76,13 @@ void run_inference(benchmark::State& state, Model& model, std::size_t n) {
     constexpr std::size_t batch = 4096;
     init_parameters(model, 1);
     const Tensor<float> x = bench::random_tensor<float>(batch, n, 5);
-    for (auto _ : state) benchmark::DoNotOptimize(model.forward(x, Mode::eval).data());
+    model.forward(x, Mode::eval);  // sizes every buffer
+    bench::GemmSequence<float> gemms(bench::inference_gemms(model, batch));
+    const double gemm_seconds = gemms.median_seconds();
+    const double seconds =
+        bench::time_loop(state, [&] { benchmark::DoNotOptimize(model.forward(x, Mode::eval).data()); });
+    state.counters["gemm_us"] = gemm_seconds * 1e6;
+    state.counters["infer/gemm"] = seconds / gemm_seconds;
     state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
     bench::report_gflops(state, 2.0 * batch * static_cast<double>(parameter_count(model)));
 }
