@@ -9,6 +9,7 @@
 #include <xtnn/xtnn.hpp>
 
 #include "heap_watch.hpp"
+#include "paper_wdnn.hpp"
 
 using heap_watch::allocations;
 
@@ -16,11 +17,7 @@ using namespace xtnn;
 
 TEST_CASE("a steady-state WDNN training step at batch 64 performs zero heap allocations") {
     const std::size_t n = 9;
-    auto wide = Sequential(Dense<float>(n, 256, L2(1e-3)), ReLU());
-    auto deep = Sequential(Dense<float>(n, 256, L2(1e-3)), ReLU(), BatchNorm<float>(256), Dropout(0.3),
-                           Dense<float>(256, 128, L2(1e-3)), ReLU(), BatchNorm<float>(128), Dropout(0.3),
-                           Dense<float>(128, 64, L2(1e-3)), ReLU(), BatchNorm<float>(64), Dropout(0.3));
-    auto model = Sequential(Parallel(Concat{}, std::move(wide), std::move(deep)), Dense<float>(320, 1), Sigmoid());
+    auto model = xtnn::testing::paper_wdnn(n);
     init_parameters(model, 1);
     auto data = make_kryptonite<float>(n, {.rows = 640, .seed = 3});
     Adam<float> opt(1e-3);

@@ -21,6 +21,7 @@
 #include <xtnn/xtnn.hpp>
 
 #include "heap_watch.hpp"
+#include "paper_wdnn.hpp"
 
 using heap_watch::allocations;
 
@@ -205,11 +206,7 @@ struct StepResult {
 StepResult train_wdnn(detail::GemmFunction<float> gemm, int steps) {
     detail::gemm_switch<float> = gemm;
     const std::size_t n = 9;
-    auto wide = Sequential(Dense<float>(n, 256, L2(1e-3)), ReLU());
-    auto deep = Sequential(Dense<float>(n, 256, L2(1e-3)), ReLU(), BatchNorm<float>(256), Dropout(0.3),
-                           Dense<float>(256, 128, L2(1e-3)), ReLU(), BatchNorm<float>(128), Dropout(0.3),
-                           Dense<float>(128, 64, L2(1e-3)), ReLU(), BatchNorm<float>(64), Dropout(0.3));
-    auto model = Sequential(Parallel(Concat{}, std::move(wide), std::move(deep)), Dense<float>(320, 1), Sigmoid());
+    auto model = xtnn::testing::paper_wdnn(n);
     init_parameters(model, 1);
     auto data = make_kryptonite<float>(n, {.rows = 64 * static_cast<std::size_t>(steps), .seed = 3});
     SGD<float> opt(0.05, 0.9);
