@@ -143,3 +143,9 @@ TEST_CASE("PyTorch parity: a small CNN (Conv2D same / strided with padding, MaxP
                             AvgPool2D({2, 1}), Dense<double>(12, 3));
     compare_with_pytorch("cnn", std::move(model), CrossEntropy{}, 2 * 8 * 7, 3);
 }
+
+TEST_CASE("PyTorch parity: BatchNorm2D and GlobalAveragePooling2D after a convolution") {
+    auto model = Sequential(Conv2D<double>(2, 4, 3, {.padding = Padding::same, .input = ImageShape{2, 6, 5}}),
+                            BatchNorm2D<double>(4), ReLU(), GlobalAveragePooling2D(), Dense<double>(4, 3));
+    compare_with_pytorch("cnn_bn_gap", std::move(model), CrossEntropy{}, 2 * 6 * 5, 3);
+}

@@ -38,12 +38,15 @@ class KerasBatchNorm(torch.nn.Module):
         self.keep, self.eps = momentum, eps
 
     def forward(self, x):
-        mean = x.mean(0)
-        var = x.var(0, unbiased=False)
+        # Rows (N x F), or images (N x C x H x W: one mean per channel over batch and positions).
+        dims, shape = ((0,), (-1,)) if x.dim() == 2 else ((0, 2, 3), (-1, 1, 1))
+        mean = x.mean(dims)
+        var = x.var(dims, unbiased=False)
         with torch.no_grad():
             self.running_mean.mul_(self.keep).add_((1 - self.keep) * mean)
             self.running_var.mul_(self.keep).add_((1 - self.keep) * var)
-        return (x - mean) / torch.sqrt(var + self.eps) * self.gamma + self.beta
+        return ((x - mean.view(shape)) / torch.sqrt(var.view(shape) + self.eps) * self.gamma.view(shape)
+                + self.beta.view(shape))
 
 
 class Layer:
@@ -110,6 +113,13 @@ def build(case):
                   act(torch.nn.Tanh()), act(torch.nn.AvgPool2d((2, 1))), dense("6.", 12, 3)]
         body = [l.module for l in layers]
         unflatten = torch.nn.Unflatten(1, (2, 8, 7))
+        return layers, torch.nn.Sequential(unflatten, *body[:-1], torch.nn.Flatten(), body[-1]), "logits_ce"
+    if case == "cnn_bn_gap":
+        # Images 2x6x5; BatchNorm2D per channel, then global average pooling.
+        layers = [Layer("0.", torch.nn.Conv2d(2, 4, 3, padding="same").double()), bn("1.", 4),
+                  act(torch.nn.ReLU()), act(torch.nn.AdaptiveAvgPool2d(1)), dense("4.", 4, 3)]
+        body = [l.module for l in layers]
+        unflatten = torch.nn.Unflatten(1, (2, 6, 5))
         return layers, torch.nn.Sequential(unflatten, *body[:-1], torch.nn.Flatten(), body[-1]), "logits_ce"
     if case in ("softmax_ce", "logits_ce", "log_softmax_nll"):
         hidden = torch.nn.GELU() if case == "log_softmax_nll" else torch.nn.Tanh()
