@@ -35,12 +35,12 @@ if [[ "$sanitize" != 0 ]]; then
   # file:line in sanitizer stack traces.
   cmake -S . -B "$dir" \
     -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-Og -g1" \
-    -DXTNN_SANITIZE=ON -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON -DXTNN_BUILD_EXAMPLES=OFF "${extra[@]}"
+    -DXTNN_SANITIZE=ON -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON -DXTNN_BUILD_EXAMPLES=OFF -DXTNN_WITH_ONNX=ON "${extra[@]}"
 else
   dir=build
   cmake -S . -B "$dir" \
     -DCMAKE_BUILD_TYPE=Release -DXTNN_SANITIZE=OFF \
-    -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WITH_MPI=ON "${extra[@]}"
+    -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WITH_MPI=ON -DXTNN_WITH_ONNX=ON "${extra[@]}"
 fi
 
 cmake --build "$dir" -j"$jobs"

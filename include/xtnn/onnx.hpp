@@ -1,0 +1,3 @@
+#pragma once
+// Model exchange in the ONNX format (optional: link xtnn::onnx, configure with XTNN_WITH_ONNX).
+#include "onnx/model_file.hpp"
