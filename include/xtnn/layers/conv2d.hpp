@@ -75,11 +75,12 @@ public:
         check_view_shape(y, x.shape(0), plane * out_, [this] { return describe(); });
         input_ = &x;
         ensure_shape(columns_, w.patch(), plane);
+        ensure_shape(bordered_, 1, detail::bordered_size(w));
         const T* b = bias_.data();
         for (std::size_t r = 0; r < x.shape(0); ++r) {
             T* out = y.row(r);
             for (std::size_t o = 0; o < out_; ++o) std::fill_n(out + o * plane, plane, b[o]);
-            detail::im2col(x.data() + r * w.in_size(), w, columns_.data());
+            detail::im2col(x.data() + r * w.in_size(), w, bordered_.data(), columns_.data());
             gemm<T>(Transpose::no, Transpose::no, out_, plane, w.patch(), T(1), kernel_.data(), w.patch(),
                     columns_.data(), plane, T(1), out, plane);
         }
@@ -100,7 +101,7 @@ public:
         if (input_grad_required_) ensure_shape(grad_columns_, patch, plane);
         for (std::size_t r = 0; r < batch; ++r) {
             const T* g = dy.row(r);
-            detail::im2col(x.data() + r * w.in_size(), w, columns_.data());
+            detail::im2col(x.data() + r * w.in_size(), w, bordered_.data(), columns_.data());
             // dW += dY·colᵀ
             gemm<T>(Transpose::no, Transpose::yes, out_, patch, plane, T(1), g, plane, columns_.data(), plane, T(1),
                     kernel_.grad_data(), patch);
@@ -109,7 +110,7 @@ public:
                 // dcol = Wᵀ·dY, then each entry back where im2col took it from.
                 gemm<T>(Transpose::yes, Transpose::no, patch, plane, out_, T(1), kernel_.data(), patch, g, plane,
                         T(0), grad_columns_.data(), plane);
-                detail::col2im(grad_columns_.data(), w, grad_input_.data() + r * w.in_size());
+                detail::col2im(grad_columns_.data(), w, bordered_.data(), grad_input_.data() + r * w.in_size());
             }
         }
         return grad_input_;
@@ -210,6 +211,7 @@ private:
     const Tensor<T>* input_ = nullptr;
     Tensor<T> output_;
     Tensor<T> columns_;
+    Tensor<T> bordered_;  // the zero-bordered image (kernels/im2col.hpp), when there is padding
     Tensor<T> grad_columns_;
     Tensor<T> grad_input_;
     bool input_grad_required_ = true;
