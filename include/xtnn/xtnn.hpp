@@ -64,6 +64,9 @@
 #include "data/generators.hpp"
 #include "data/idx_dataset.hpp"
 #include "data/load_dataset.hpp"
+#include "data/binarizer.hpp"
+#include "data/kbins_discretizer.hpp"
+#include "data/quantile_transformer.hpp"
 #include "data/scaler.hpp"
 #include "data/split.hpp"
 
