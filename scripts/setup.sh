@@ -12,6 +12,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   zlib1g-dev dataset-fashion-mnist
   python3-torch python3-numpy   # tests/test_pytorch_parity.cpp: PyTorch autograd as the reference
+  python3-sklearn   # tests/test_preprocessing.cpp: scikit-learn as the preprocessing reference
   libonnx-dev libprotobuf-dev python3-onnx   # the xtnn::onnx component and its tests
 )
 if [[ "${XTNN_SETUP_EXTRAS:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi

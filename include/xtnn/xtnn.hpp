@@ -58,12 +58,15 @@
 #include "metrics/metric.hpp"
 
 #include "data/batches.hpp"
+#include "data/binarizer.hpp"
 #include "data/csv.hpp"
 #include "data/dataset.hpp"
 #include "data/fashion_mnist.hpp"
 #include "data/generators.hpp"
 #include "data/idx_dataset.hpp"
+#include "data/kbins_discretizer.hpp"
 #include "data/load_dataset.hpp"
+#include "data/quantile_transformer.hpp"
 #include "data/scaler.hpp"
 #include "data/split.hpp"
 
