@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -98,5 +99,20 @@ TEST_CASE_TEMPLATE("the fused penalty pass equals the scalar formulas", T, float
             const T sign = static_cast<T>((w[i] > 0) - (w[i] < 0));
             CHECK(grad[i] == grad0[i] + (T(0.01) * sign + T(2 * 0.001) * w[i]));
         }
+    }
+}
+
+TEST_CASE_TEMPLATE("detail::sum equals the exact sum up to rounding, for every length", T, float, double) {
+    CHECK(detail::sum<T>(nullptr, 0) == T(0));
+    for (const std::size_t n : sizes) {
+        CAPTURE(n);
+        const std::vector<T> v = values<T>(n, 7 + n);
+        long double exact = 0, magnitude = 0;
+        for (const T x : v) {
+            exact += x;
+            magnitude += std::abs(static_cast<long double>(x));
+        }
+        const long double error = std::abs(static_cast<long double>(detail::sum(v.data(), n)) - exact);
+        CHECK(error <= static_cast<long double>(n) * std::numeric_limits<T>::epsilon() * magnitude);
     }
 }

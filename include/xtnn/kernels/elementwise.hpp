@@ -63,6 +63,19 @@ void elementwise(std::size_t count, F f, P* first, Ps*... rest) {
     for (; i < count; ++i) apply_lane<T>(i, f, first, rest...);
 }
 
+// Σ values[i], summed in xsimd lanes and then across them: a plain loop's
+// single accumulator is one add latency per value (g++ keeps IEEE order).
+template <Real T>
+T sum(const T* values, std::size_t count) {
+    using Batch = xsimd::batch<T>;
+    Batch lanes(T(0));
+    std::size_t i = 0;
+    for (; i + Batch::size <= count; i += Batch::size) lanes += Batch::load_unaligned(values + i);
+    T total = xsimd::hadd(lanes);
+    for (; i < count; ++i) total += values[i];
+    return total;
+}
+
 // Branch-free choice for both lane kinds: cond ? a : b.
 template <Real T>
 T select(bool cond, T a, T b) {

@@ -19,6 +19,7 @@
 #include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
 #include "../core/tensor.hpp"
+#include "../kernels/elementwise.hpp"
 #include "../kernels/gemm.hpp"
 #include "../kernels/im2col.hpp"
 #include "../kernels/window.hpp"
@@ -194,11 +195,7 @@ private:
     // db[o] += Σ over the output plane of channel o.
     void add_bias_gradient(const T* g, std::size_t plane) {
         T* db = bias_.grad_data();
-        for (std::size_t o = 0; o < out_; ++o) {
-            T sum = T(0);
-            for (std::size_t p = 0; p < plane; ++p) sum += g[o * plane + p];
-            db[o] += sum;
-        }
+        for (std::size_t o = 0; o < out_; ++o) db[o] += detail::sum(g + o * plane, plane);
     }
 
     std::size_t in_;
