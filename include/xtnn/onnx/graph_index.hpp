@@ -23,6 +23,13 @@ inline std::string node_label(const onnx::NodeProto& node) {
     return concat("node '", node.name(), "' (", node.op_type(), ")");
 }
 
+// An error's message without the "xtnn: " every what() starts with, to put a context in front.
+inline std::string message_of(const error& e) {
+    const std::string what = e.what();
+    const std::string prefix = "xtnn: ";
+    return what.compare(0, prefix.size(), prefix) == 0 ? what.substr(prefix.size()) : what;
+}
+
 class GraphIndex {
 public:
     GraphIndex(const onnx::GraphProto& graph, std::int64_t opset) : graph_(graph), opset_(opset) {

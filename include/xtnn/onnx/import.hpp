@@ -179,7 +179,7 @@ private:
         } catch (const error& e) {
             // Errors of the layers themselves (shapes, widths) get the node's name in front.
             if (std::string(e.what()).find(step.label()) != std::string::npos) throw;
-            fail(step.label(), ": ", e.what());
+            fail(step.label(), ": ", message_of(e));
         }
     }
 
@@ -300,7 +300,7 @@ DynamicSequential<T> import_onnx(const std::filesystem::path& path) {
     try {
         return import_onnx<T>(model);
     } catch (const error& e) {
-        detail::fail("cannot import ONNX model '", path.string(), "': ", e.what());
+        detail::fail("cannot import ONNX model '", path.string(), "': ", detail::onnx_import::message_of(e));
     }
 }
 
