@@ -10,8 +10,9 @@
 #include "../fuzz/onnx_target.hpp"
 
 TEST_CASE("the onnx_import seeds are models xtnn imports") {
-    for (const auto& [name, bytes] : xtnn_fuzz::onnx_seeds()) {
-        INFO(name);
+    for (const auto& seed : xtnn_fuzz::onnx_seeds()) {
+        const std::string& bytes = seed.second;
+        INFO(seed.first);
         onnx::ModelProto proto;
         REQUIRE(proto.ParseFromString(bytes));
         CHECK(xtnn_fuzz::accepted([&] { (void)xtnn::import_onnx<float>(proto); }));
@@ -20,8 +21,9 @@ TEST_CASE("the onnx_import seeds are models xtnn imports") {
 }
 
 TEST_CASE("truncated and corrupted ONNX models are refused or run, never crash") {
-    for (const auto& [name, bytes] : xtnn_fuzz::onnx_seeds()) {
-        INFO(name);
+    for (const auto& seed : xtnn_fuzz::onnx_seeds()) {
+        const std::string& bytes = seed.second;
+        INFO(seed.first);
         for (std::size_t n = 0; n < bytes.size(); ++n) xtnn_fuzz::onnx_import(std::string_view(bytes).substr(0, n));
         for (std::size_t i = 0; i < bytes.size(); ++i) {
             for (const char value : {'\x00', '\x7f', '\xff'}) {
