@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets of tests/fuzz with clang (ASan + UBSan) in
 # build-fuzz/ and runs each for a fixed time.
 #
-#   ./scripts/fuzz.sh               every target (npy npz csv checkpoint idx), 45 s each
+#   ./scripts/fuzz.sh               every target (npy npz csv checkpoint idx onnx_import), 45 s each
 #   ./scripts/fuzz.sh npy csv       only these
 #   XTNN_FUZZ_SECONDS=600 ./scripts/fuzz.sh
 #
@@ -18,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 seconds="${XTNN_FUZZ_SECONDS:-45}"
 targets=("$@")
-if ((${#targets[@]} == 0)); then targets=(npy npz csv checkpoint idx); fi
+if ((${#targets[@]} == 0)); then targets=(npy npz csv checkpoint idx onnx_import); fi
 dir=build-fuzz
 
 unavailable() {

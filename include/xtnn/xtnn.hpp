@@ -39,6 +39,7 @@
 
 #include "compose/any_module.hpp"
 #include "compose/final_layer.hpp"
+#include "compose/dynamic_parallel.hpp"
 #include "compose/dynamic_sequential.hpp"
 #include "compose/parallel.hpp"
 #include "compose/sequential.hpp"

@@ -1,10 +1,11 @@
 // Writes the seed corpus of every fuzz target (seeds.hpp):
-//   make_seeds <dir>   ->  <dir>/npy, <dir>/npz, <dir>/csv, <dir>/checkpoint, <dir>/idx
+//   make_seeds <dir>   ->  <dir>/npy, <dir>/npz, <dir>/csv, <dir>/checkpoint, <dir>/idx, <dir>/onnx_import
 // Seeds are generated at fuzz time rather than committed, so the repository
 // holds no binary data and the seeds always match the current writers.
 #include <cstdio>
 #include <filesystem>
 
+#include "onnx_seeds.hpp"
 #include "seeds.hpp"
 
 int main(int argc, char** argv) {
@@ -23,5 +24,6 @@ int main(int argc, char** argv) {
     write("csv", xtnn_fuzz::csv_seeds());
     write("checkpoint", xtnn_fuzz::checkpoint_seeds(root));
     write("idx", xtnn_fuzz::idx_seeds());
+    write("onnx_import", xtnn_fuzz::onnx_seeds());
     return 0;
 }

@@ -34,6 +34,19 @@ struct Concat {};
 
 namespace detail {
 
+// The input gradient of a concatenation: the first branch's, plus every other's.
+template <class T>
+void accumulate_branch_grad(Tensor<T>& sum, const Tensor<T>& dx, bool first) {
+    if (first) {
+        ensure_shape(sum, dx.shape(0), dx.shape(1));
+        std::memcpy(sum.data(), dx.data(), dx.size() * sizeof(T));
+    } else {
+        T* acc = sum.data();
+        const T* add = dx.data();
+        for (std::size_t k = 0; k < dx.size(); ++k) acc[k] += add[k];
+    }
+}
+
 template <class T, std::size_t N>
 struct ParallelBuffers {
     std::array<std::size_t, N> widths{};
@@ -241,14 +254,7 @@ private:
 
     template <Real T>
     static void accumulate_input_grad(Buffers<T>& buf, const Tensor<T>& dx, bool first) {
-        if (first) {
-            ensure_shape(buf.grad_input, dx.shape(0), dx.shape(1));
-            std::memcpy(buf.grad_input.data(), dx.data(), dx.size() * sizeof(T));
-        } else {
-            T* acc = buf.grad_input.data();
-            const T* add = dx.data();
-            for (std::size_t k = 0; k < dx.size(); ++k) acc[k] += add[k];
-        }
+        detail::accumulate_branch_grad(buf.grad_input, dx, first);
     }
 
     std::tuple<Bs...> branches_;
