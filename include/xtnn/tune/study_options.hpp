@@ -30,14 +30,14 @@ struct StudyOptions {
     /// The most epochs a trial trains (TrialReporter::max_epochs()).
     std::size_t max_epochs = 20;
     /// Successive halving; nullopt: random search (every trial runs until its own end).
-    std::optional<Asha> asha;
-    Budget budget;
+    std::optional<Asha> asha{};
+    Budget budget{};
     /// Decides every configuration (SearchSpace::sample) and every trial's seed.
     std::uint64_t seed = 0;
     /// Trials run side by side on this many threads (BLAS is then set to one thread).
     std::size_t threads = 1;
     /// The results CSV (results_file.hpp); an existing one is resumed. Empty: none.
-    std::filesystem::path results;
+    std::filesystem::path results{};
     /// Where the progress line goes after every trial; nullptr: nowhere.
     std::FILE* progress = stderr;
 

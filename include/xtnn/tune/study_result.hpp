@@ -78,22 +78,23 @@ inline std::string markdown_summary(const StudyResult& study, std::size_t top = 
     const auto order = study.ranked();
     std::string text = detail::concat(
         "Best ", std::min(top, order.size()), " of ", study.trials.size(), " trials by ", study.metric,
-        study.maximize ? " (higher is better)" : " (lower is better): ", study.count(TrialStatus::completed),
+        study.maximize ? " (higher is better): " : " (lower is better): ", study.count(TrialStatus::completed),
         " completed, ", study.count(TrialStatus::stopped), " stopped early, ", study.count(TrialStatus::failed),
         " failed, ", study.count(TrialStatus::diverged), " diverged.\n\n");
     text += "| rank | trial |";
     std::string rule = "|---:|---:|";
     if (!study.trials.empty()) {
         for (const auto& [name, value] : study.trials.front().config.values()) {
-            text += " " + name + " |";
+            text += detail::concat(" ", name, " |");
             rule += value.kind() == ValueKind::text ? "---|" : "---:|";
         }
     }
-    text += " " + study.metric + " | best epoch | epochs | seconds | status |\n" + rule + "---:|---:|---:|---:|---|\n";
+    text += detail::concat(" ", study.metric, " | best epoch | epochs | seconds | status |\n", rule,
+                           "---:|---:|---:|---:|---|\n");
     for (std::size_t r = 0; r < std::min(top, order.size()); ++r) {
         const TrialResult& t = *order[r];
         text += detail::concat("| ", r + 1, " | ", t.id, " |");
-        for (const auto& [name, value] : t.config.values()) text += " " + value.to_string() + " |";
+        for (const auto& [name, value] : t.config.values()) text += detail::concat(" ", value.to_string(), " |");
         char tail[128];
         std::snprintf(tail, sizeof tail, " %s | %zu | %zu | %.1f | %s |\n", detail::format_metric(t.metric).c_str(),
                       t.best_epoch, t.epochs(), t.seconds, status_name(t.status));
