@@ -36,6 +36,11 @@ struct Assignment {
     std::uint64_t seed = 0;
 };
 
+/// Trial `id` of a study seeded with `seed`: whoever runs it derives the same.
+inline Assignment assignment(const SearchSpace& space, std::uint64_t seed, std::size_t id) {
+    return Assignment{.id = id, .config = space.sample(seed, id), .seed = derive_seed(derive_seed(seed, 1), id)};
+}
+
 /// How a trial function returned: its wall time, and the exception's message if it threw.
 struct TrialOutcome {
     double seconds = 0;
@@ -65,9 +70,7 @@ public:
         while (next_id_ < options_.budget.trials && finished(next_id_)) ++next_id_;
         if (halted_ || next_id_ >= options_.budget.trials || !budget_spent().empty()) return std::nullopt;
         const std::size_t id = next_id_++;
-        Assignment a{.id = id,
-                     .config = space_.sample(options_.seed, id),
-                     .seed = derive_seed(derive_seed(options_.seed, 1), id)};
+        Assignment a = assignment(space_, options_.seed, id);
         TrialResult& t = running_[id];
         t.id = id;
         t.config = a.config;
