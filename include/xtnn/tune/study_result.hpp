@@ -48,7 +48,7 @@ struct StudyResult {
 
 namespace detail {
 
-inline std::string format_metric(double value) {
+inline std::string format_number(double value) {
     char text[32];
     std::snprintf(text, sizeof text, "%.4g", value);
     return text;
@@ -61,12 +61,12 @@ inline std::string progress_line(const StudyResult& study, const TrialResult& la
                                  std::size_t running) {
     std::string line = detail::concat("tune: trial ", last.id, " ", status_name(last.status), " after ",
                                       last.epochs(), " epochs");
-    if (last.best_epoch > 0) line += detail::concat(" (", study.metric, " ", detail::format_metric(last.metric), ")");
+    if (last.best_epoch > 0) line += detail::concat(" (", study.metric, " ", detail::format_number(last.metric), ")");
     if (last.status == TrialStatus::failed || last.status == TrialStatus::diverged) line += ": " + last.message;
     line += detail::concat(" | ", study.trials.size(), "/", planned, " done, ", running, " running");
     const auto order = study.ranked();
     if (!order.empty()) {
-        line += detail::concat(" | best ", detail::format_metric(order.front()->metric), " (trial ", order.front()->id,
+        line += detail::concat(" | best ", detail::format_number(order.front()->metric), " (trial ", order.front()->id,
                                ": ", order.front()->config.describe(), ")");
     }
     return line;
@@ -94,9 +94,12 @@ inline std::string markdown_summary(const StudyResult& study, std::size_t top = 
     for (std::size_t r = 0; r < std::min(top, order.size()); ++r) {
         const TrialResult& t = *order[r];
         text += detail::concat("| ", r + 1, " | ", t.id, " |");
-        for (const auto& [name, value] : t.config.values()) text += detail::concat(" ", value.to_string(), " |");
+        for (const auto& [name, value] : t.config.values()) {
+            const bool real = value.kind() == ValueKind::real;  // 4 digits read better than 17
+            text += detail::concat(" ", real ? detail::format_number(value.real()) : value.to_string(), " |");
+        }
         char tail[128];
-        std::snprintf(tail, sizeof tail, " %s | %zu | %zu | %.1f | %s |\n", detail::format_metric(t.metric).c_str(),
+        std::snprintf(tail, sizeof tail, " %s | %zu | %zu | %.1f | %s |\n", detail::format_number(t.metric).c_str(),
                       t.best_epoch, t.epochs(), t.seconds, status_name(t.status));
         text += tail;
     }
