@@ -347,10 +347,10 @@ TEST_CASE("random search on threads gives the results of one thread") {
 TEST_CASE("a small real study: MLPs on generated Kryptonite-9, ASHA on two threads, progress and summary") {
     ScratchDir dir("tune-real");
     auto data = make_kryptonite<float>(9, {.rows = 900, .label_noise = 0.0, .seed = 11});
-    auto [train, validation, test] = train_val_test_split(data.data, {0.5, 0.3, 0.2}, 11);
+    auto split = train_val_test_split(data.data, {0.5, 0.3, 0.2}, 11);  // no structured bindings: lambdas capture them
     StandardScaler<float> scaler;
-    train.X = scaler.fit_transform(train.X);
-    validation.X = scaler.transform(validation.X);
+    split.train.X = scaler.fit_transform(split.train.X);
+    split.val.X = scaler.transform(split.val.X);
 
     tune::SearchSpace space;
     space.log_uniform("lr", 1e-3, 3e-2).integer("width", 8, 32, tune::Scale::log).choice("batch", {32, 64});
@@ -362,7 +362,7 @@ TEST_CASE("a small real study: MLPs on generated Kryptonite-9, ASHA on two threa
         fit_options.epochs = reporter.max_epochs();
         fit_options.batch_size = c.get<std::size_t>("batch");
         fit_options.seed = reporter.seed();
-        fit(model, optimizer, BinaryCrossEntropy{}, train, validation, fit_options, reporter);
+        fit(model, optimizer, BinaryCrossEntropy{}, split.train, split.val, fit_options, reporter);
     };
     std::FILE* progress = std::tmpfile();
     REQUIRE(progress != nullptr);

@@ -105,7 +105,7 @@ TEST_CASE("over ranks, rank 0 writes the results file and a second run resumes f
 TEST_CASE("a small real search over ranks: random search, the same curves as in one process") {
     dist::Communicator comm;
     auto data = make_kryptonite<float>(9, {.rows = 600, .label_noise = 0.0, .seed = 5});
-    auto [train, validation, test] = train_val_test_split(data.data, {0.5, 0.3, 0.2}, 5);
+    const auto split = train_val_test_split(data.data, {0.5, 0.3, 0.2}, 5);  // captured: no structured bindings
     tune::SearchSpace space;
     space.log_uniform("lr", 1e-3, 3e-2).integer("width", 4, 16);
     auto trial = [&](const tune::Config& c, tune::TrialReporter& reporter) {
@@ -115,7 +115,7 @@ TEST_CASE("a small real search over ranks: random search, the same curves as in 
         FitOptions fit_options;
         fit_options.epochs = reporter.max_epochs();
         fit_options.seed = reporter.seed();
-        fit(model, optimizer, BinaryCrossEntropy{}, train, validation, fit_options, reporter);
+        fit(model, optimizer, BinaryCrossEntropy{}, split.train, split.val, fit_options, reporter);
     };
     const tune::StudyOptions options{.metric = "val_accuracy",
                                      .max_epochs = 3,
