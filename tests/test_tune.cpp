@@ -304,6 +304,10 @@ TEST_CASE("a results file from another study is refused and left alone") {
     options.mode = MonitorMode::min;
     check_error([&] { (void)tune::run_study(space, std::ref(curves), options); }, {"another study", "(min)"});
     CHECK(read_file(options.results) == before);
+    options.results = dir / "no-such-folder" / "results.csv";
+    check_error([&] { (void)tune::run_study(space, std::ref(curves), options); },
+                {"the folder of the results file", "no-such-folder/results.csv' does not exist"});
+    options.results = dir / "results.csv";
 
     options.mode = MonitorMode::max;
     std::string edited = before;

@@ -58,7 +58,12 @@ public:
         study_.maximize = options_.maximizing();
         if (options_.asha) rungs_.emplace(*options_.asha, options_.max_epochs, study_.maximize);
         signature_ = study_signature(space_, options_.metric, study_.maximize, options_.seed);
-        if (!options_.results.empty() && std::filesystem::exists(options_.results)) resume();
+        if (options_.results.empty()) return;
+        // Said now, not after the first trial has trained for nothing.
+        if (const auto folder = options_.results.parent_path(); !folder.empty() && !std::filesystem::is_directory(folder)) {
+            detail::fail("tune: the folder of the results file '", options_.results.string(), "' does not exist");
+        }
+        if (std::filesystem::exists(options_.results)) resume();
     }
 
     const StudyOptions& options() const { return options_; }
