@@ -171,6 +171,31 @@ TEST_CASE("ASHA stops weak trials at the rungs and lets strong ones run to max_e
     CHECK(result.count(tune::TrialStatus::stopped) == 5);
 }
 
+TEST_CASE("Hyperband's brackets: trial i is judged in bracket i mod brackets, from its own first rung") {
+    const auto brackets = tune::make_brackets(tune::Asha{.min_epochs = 1, .eta = 3, .brackets = 3}, 27, true);
+    REQUIRE(brackets.size() == 3);
+    CHECK(brackets[0].epochs() == std::vector<std::size_t>{1, 3, 9});
+    CHECK(brackets[1].epochs() == std::vector<std::size_t>{3, 9});
+    CHECK(brackets[2].epochs() == std::vector<std::size_t>{9});
+    check_error([] { (void)tune::make_brackets(tune::Asha{.min_epochs = 1, .eta = 3, .brackets = 4}, 27, true); },
+                {"bracket 3 would start at epoch 27", "use at most 3 brackets"});
+
+    // Qualities by trial; brackets {0, 2, 4, 6, 8} and {1, 3, 5, 7}, rungs at 1 and 3 and at 3.
+    KnownCurves curves{.quality = {5, 4, 6, 1, 2, 7, 3, 8, 0}, .mutex = {}, .started = {}};
+    tune::SearchSpace space;
+    space.uniform("x", 0, 1);
+    const tune::StudyOptions options = quiet({.metric = "score",
+                                              .mode = MonitorMode::max,
+                                              .max_epochs = 9,
+                                              .asha = tune::Asha{.min_epochs = 1, .eta = 3, .brackets = 2},
+                                              .budget = {.trials = 9, .epochs = 0, .seconds = 0}});
+    const tune::StudyResult result = tune::run_study(space, std::ref(curves), options);
+    // Bracket 0 sees 5, 6, 2, 3, 0 at epoch 1: 5 on; 6 on; 2 out (top 1 of 3); 3 out (top 2 of 4,
+    // behind 5 and 6); 0 out. At epoch 3: 15 on, then 18 on.
+    // Bracket 1 sees 4, 1, 7, 8 at epoch 3 (12, 3, 21, 24): 12 on; 3 out; 21 on; 24 on.
+    CHECK(epochs_run(result) == std::vector<std::size_t>{9, 9, 9, 3, 1, 9, 1, 9, 1});
+}
+
 TEST_CASE("budgets: trials, total epochs and seconds") {
     KnownCurves curves{.quality = std::vector<double>(10, 1.0), .mutex = {}, .started = {}};
     tune::SearchSpace space;

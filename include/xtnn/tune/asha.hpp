@@ -19,6 +19,10 @@ namespace xtnn::tune {
 struct Asha {
     std::size_t min_epochs = 1;  // the first rung
     std::size_t eta = 3;         // keep the top 1/eta at each rung; rungs grow by eta
+    // Hyperband's hedge against a min_epochs too small to judge by: trial i goes
+    // to bracket i mod brackets, whose first rung is min_epochs · eta^bracket,
+    // and is compared only with its bracket's trials (asynchronous Hyperband).
+    std::size_t brackets = 1;
 };
 
 class Rungs {
@@ -83,5 +87,20 @@ private:
     std::vector<std::size_t> epochs_;
     std::vector<std::vector<double>> values_;
 };
+
+/// The rungs of every bracket of `asha`.
+inline std::vector<Rungs> make_brackets(const Asha& asha, std::size_t max_epochs, bool maximize) {
+    if (asha.brackets == 0) detail::fail("Asha: brackets must be >= 1, got 0");
+    std::vector<Rungs> brackets;
+    std::size_t first_rung = asha.min_epochs;
+    for (std::size_t b = 0; b < asha.brackets; ++b, first_rung *= asha.eta) {
+        if (b > 0 && first_rung >= max_epochs) {
+            detail::fail("Asha: bracket ", b, " would start at epoch ", first_rung, ", not below max_epochs (",
+                         max_epochs, "); use at most ", b, " brackets");
+        }
+        brackets.emplace_back(Asha{.min_epochs = first_rung, .eta = asha.eta, .brackets = 1}, max_epochs, maximize);
+    }
+    return brackets;
+}
 
 }  // namespace xtnn::tune

@@ -56,7 +56,7 @@ public:
         if (space_.empty()) detail::fail("tune: the search space is empty; add at least one hyperparameter");
         study_.metric = options_.metric;
         study_.maximize = options_.maximizing();
-        if (options_.asha) rungs_.emplace(*options_.asha, options_.max_epochs, study_.maximize);
+        if (options_.asha) brackets_ = make_brackets(*options_.asha, options_.max_epochs, study_.maximize);
         signature_ = study_signature(space_, options_.metric, study_.maximize, options_.seed);
         if (options_.results.empty()) return;
         // Said now, not after the first trial has trained for nothing.
@@ -99,7 +99,9 @@ public:
         }
         if (epoch >= options_.max_epochs) return Verdict::stop;  // its own end: completed
         t.score(study_.maximize);
-        if (rungs_ && !rungs_->record(epoch, t.metric)) return stop(t, rungs_->cut_message(epoch));
+        if (Rungs* rungs = bracket(id); rungs != nullptr && !rungs->record(epoch, t.metric)) {
+            return stop(t, rungs->cut_message(epoch));
+        }
         if (const std::string spent = budget_spent(); !spent.empty()) return stop(t, spent);
         return Verdict::go_on;
     }
@@ -153,13 +155,15 @@ private:
                   [](const TrialResult& a, const TrialResult& b) { return a.id < b.id; });
         for (const TrialResult& t : study_.trials) {
             epochs_used_ += t.epochs();
-            if (rungs_) rungs_->replay(t.curve);
+            if (Rungs* rungs = bracket(t.id)) rungs->replay(t.curve);
         }
     }
 
     bool finished(std::size_t id) const {
         return std::any_of(study_.trials.begin(), study_.trials.end(), [id](const TrialResult& t) { return t.id == id; });
     }
+
+    Rungs* bracket(std::size_t id) { return brackets_.empty() ? nullptr : &brackets_[id % brackets_.size()]; }
 
     TrialResult& running(std::size_t id) {
         const auto it = running_.find(id);
@@ -188,7 +192,7 @@ private:
     StudyOptions options_;
     Clock::time_point started_;
     std::string signature_;
-    std::optional<Rungs> rungs_;
+    std::vector<Rungs> brackets_;  // ASHA's rungs, one set per bracket; none for random search
     mutable std::mutex mutex_;
     StudyResult study_;
     std::map<std::size_t, TrialResult> running_;
