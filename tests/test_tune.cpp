@@ -12,7 +12,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
 #include <xtnn/xtnn.hpp>
 
 #include "data_test_support.hpp"
@@ -101,7 +100,8 @@ TEST_CASE("sampling stays within bounds, covers them, and depends only on seed a
 
 TEST_CASE("Config getters name unknown hyperparameters and wrong types") {
     const tune::Config c = example_space().sample(1, 0);
-    check_error([&] { (void)c.get<double>("learning_rate"); }, {"no hyperparameter named 'learning_rate'", "lr, dropout"});
+    check_error([&] { (void)c.get<double>("learning_rate"); },
+                {"no hyperparameter named 'learning_rate'", "lr, dropout"});
     check_error([&] { (void)c.get<double>("width"); }, {"'width' is an integer", "get<std::int64_t>"});
     check_error([&] { (void)c.get<int>("lr"); }, {"'lr' is a real number", "get<double>"});
     check_error([&] { (void)c.get<std::string>("batch"); }, {"'batch' is an integer"});
@@ -123,19 +123,22 @@ TEST_CASE("a search space refuses what it cannot sample") {
     space.uniform("x", 0, 1);
     check_error([&] { space.integer("x", 0, 1); }, {"'x' is defined twice"});
     check_error([] { (void)tune::SearchSpace{}.sample(0, 0); }, {"the space is empty"});
-    check_error([] { (void)tune::run_study(tune::SearchSpace{}, [](const tune::Config&, tune::TrialReporter&) {},
-                                           quiet({})); },
-                {"the search space is empty"});
+    check_error(
+        [] {
+            (void)tune::run_study(
+                tune::SearchSpace{}, [](const tune::Config&, tune::TrialReporter&) {}, quiet({}));
+        },
+        {"the search space is empty"});
 }
 
 TEST_CASE("ASHA rungs keep the top 1/eta of what each rung has seen") {
     tune::Rungs rungs(tune::Asha{.min_epochs = 1, .eta = 3}, 27, /*maximize=*/true);
     CHECK(rungs.epochs() == std::vector<std::size_t>{1, 3, 9});
-    CHECK(rungs.record(2, 0.1));    // not a rung: always on
-    CHECK(rungs.record(1, 0.5));    // alone: top 1 of 1
+    CHECK(rungs.record(2, 0.1));        // not a rung: always on
+    CHECK(rungs.record(1, 0.5));        // alone: top 1 of 1
     CHECK_FALSE(rungs.record(1, 0.4));  // top ceil(2/3) = 1: only the best goes on
     CHECK(rungs.record(1, 0.6));
-    CHECK(rungs.record(1, 0.55));   // 4 values: the top 2 go on, 0.55 is second
+    CHECK(rungs.record(1, 0.55));  // 4 values: the top 2 go on, 0.55 is second
     CHECK_FALSE(rungs.record(1, 0.2));
     CHECK(rungs.recorded(0) == 5);
     CHECK(rungs.recorded(1) == 0);
@@ -145,7 +148,8 @@ TEST_CASE("ASHA rungs keep the top 1/eta of what each rung has seen") {
     CHECK(minimizing.record(2, 0.5));
     CHECK_FALSE(minimizing.record(2, 2.0));
     check_error([] { tune::Rungs(tune::Asha{.min_epochs = 1, .eta = 1}, 9, true); }, {"eta must be >= 2"});
-    check_error([] { tune::Rungs(tune::Asha{.min_epochs = 9, .eta = 3}, 9, true); }, {"min_epochs (9)", "below max_epochs"});
+    check_error([] { tune::Rungs(tune::Asha{.min_epochs = 9, .eta = 3}, 9, true); },
+                {"min_epochs (9)", "below max_epochs"});
 }
 
 TEST_CASE("ASHA stops weak trials at the rungs and lets strong ones run to max_epochs") {
@@ -248,16 +252,16 @@ TEST_CASE("a trial that throws, diverges or reports nothing is recorded and the 
     const std::string text = read_file(options.results);
     CHECK(text.find(",failed,out of memory, or so,") == std::string::npos);  // the comma is quoted
     CHECK(text.find(",failed,\"out of memory, or so\",") != std::string::npos);
-    const auto reread = tune::read_results(options.results, space,
-                                           tune::study_signature(space, "val_loss", false, options.seed), false,
-                                           options.seed);
+    const auto reread = tune::read_results(
+        options.results, space, tune::study_signature(space, "val_loss", false, options.seed), false, options.seed);
     REQUIRE(reread.size() == 6);
     CHECK(reread[1].message == "out of memory, or so");
     CHECK(std::isnan(reread[2].curve[1]));
     const std::string summary = tune::markdown_summary(result, 3);
     CHECK(summary.find("Best 2 of 6 trials by val_loss (lower is better): 2 completed, 0 stopped early, 3 failed, "
                        "1 diverged.") != std::string::npos);
-    CHECK(summary.find("| rank | trial | k | val_loss | best epoch | epochs | seconds | status |") != std::string::npos);
+    CHECK(summary.find("| rank | trial | k | val_loss | best epoch | epochs | seconds | status |") !=
+          std::string::npos);
     CHECK(summary.find("Trial 1 failed (k=") != std::string::npos);
 
     tune::StudyResult all_failed = result;

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-
 #include <xtnn/io/atomic_file.hpp>
 #include <xtnn/tune/study_result.hpp>
 
@@ -44,15 +43,16 @@ inline std::string script(const xtnn::tune::StudyResult& study, const std::strin
     for (std::size_t i = 0; i < study.trials.size(); ++i) {
         const auto& t = study.trials[i];
         const bool best = !ranked.empty() && ranked.front() == &t;
-        plot += (i ? ", \\\n    " : " ") + ("'" + stem + ".dat' index " + std::to_string(i)) +
-                " using 1:2 with linespoints pt 7 ps 0.4 " +
-                (best ? "lw 3 lc rgb '#d62728' title 'best: trial " + std::to_string(t.id) + "'"
-                      : "lw 1 lc rgb '#80" + std::string(t.status == xtnn::tune::TrialStatus::stopped ? "7f7f7f" : "1f77b4") +
-                            "' notitle");
+        plot +=
+            (i ? ", \\\n    " : " ") + ("'" + stem + ".dat' index " + std::to_string(i)) +
+            " using 1:2 with linespoints pt 7 ps 0.4 " +
+            (best ? "lw 3 lc rgb '#d62728' title 'best: trial " + std::to_string(t.id) + "'"
+                  : "lw 1 lc rgb '#80" +
+                        std::string(t.status == xtnn::tune::TrialStatus::stopped ? "7f7f7f" : "1f77b4") + "' notitle");
     }
     return "# Learning curves of a xtnn::tune study (data: " + stem + ".dat). Redraw: gnuplot " + stem + ".gp\n" +
-           "set terminal pngcairo noenhanced size 900,560 font ',11'\n" + "set output '" + stem + ".png'\n" + "set title '" +
-           title + " (blue: ran to its end, grey: stopped by the search)'\n" +
+           "set terminal pngcairo noenhanced size 900,560 font ',11'\n" + "set output '" + stem + ".png'\n" +
+           "set title '" + title + " (blue: ran to its end, grey: stopped by the search)'\n" +
            "set xlabel 'epoch'\nset ylabel '" + study.metric + "'\nset grid\nset key " +
            (study.maximize ? "right bottom" : "right top") + "\n" + plot + "\n";
 }
@@ -75,8 +75,9 @@ inline bool write_learning_curves(const xtnn::tune::StudyResult& study, const st
     const std::string command = "cd " + detail::shell_quote(dir.string()) + " && gnuplot " + stem + ".gp";
     const int status = std::system(command.c_str());
     if (status != 0 || !std::filesystem::exists(png)) {
-        std::fprintf(stderr, "tune: gnuplot did not draw %s (status %d); %s.dat and %s.gp are in %s "
-                             "(scripts/setup.sh installs gnuplot-nox)\n",
+        std::fprintf(stderr,
+                     "tune: gnuplot did not draw %s (status %d); %s.dat and %s.gp are in %s "
+                     "(scripts/setup.sh installs gnuplot-nox)\n",
                      png.string().c_str(), status, stem.c_str(), stem.c_str(), dir.string().c_str());
         return false;
     }

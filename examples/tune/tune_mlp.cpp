@@ -7,7 +7,6 @@
 #include <exception>
 #include <filesystem>
 #include <string>
-
 #include <xtnn/xtnn.hpp>
 
 #include "../kryptonite/cli.hpp"
@@ -48,8 +47,11 @@ auto train_model(const tune::Config& c, const Splits& data, std::size_t epochs, 
     options.epochs = epochs;
     options.batch_size = c.get<std::size_t>("batch");
     options.seed = seed;
-    if (reporter != nullptr) fit(model, optimizer, BinaryCrossEntropy{}, data.train, data.validation, options, *reporter);
-    else fit(model, optimizer, BinaryCrossEntropy{}, data.train, data.validation, options);
+    if (reporter != nullptr) {
+        fit(model, optimizer, BinaryCrossEntropy{}, data.train, data.validation, options, *reporter);
+    } else {
+        fit(model, optimizer, BinaryCrossEntropy{}, data.train, data.validation, options);
+    }
     return model;
 }
 
@@ -69,10 +71,13 @@ int run(int argc, char** argv) {
                                .threads = args.get<std::size_t>("--threads", 1),
                                .results = out / "results.csv",
                                .progress = quiet ? nullptr : stderr};
-    const tune::Asha asha{.min_epochs = args.get<std::size_t>("--min-epochs", 1), .eta = args.get<std::size_t>("--eta", 3)};
+    const tune::Asha asha{.min_epochs = args.get<std::size_t>("--min-epochs", 1),
+                          .eta = args.get<std::size_t>("--eta", 3)};
     args.finish();
+    if (strategy != "asha" && strategy != "random") {
+        paper::fail("--strategy: 'asha' or 'random', not '", strategy, "'\n", usage);
+    }
     if (strategy == "asha") options.asha = asha;
-    else if (strategy != "random") paper::fail("--strategy: 'asha' or 'random', not '", strategy, "'\n", usage);
 
     const Splits data = kryptonite_splits(n, rows, options.seed);
     tune::SearchSpace space;
@@ -82,7 +87,8 @@ int run(int argc, char** argv) {
         .choice("batch", {32, 64, 128});
     std::filesystem::create_directories(out);
     const tune::StudyResult study = tune::run_study(
-        space, [&](const tune::Config& c, tune::TrialReporter& r) { train_model(c, data, r.max_epochs(), r.seed(), &r); },
+        space,
+        [&](const tune::Config& c, tune::TrialReporter& r) { train_model(c, data, r.max_epochs(), r.seed(), &r); },
         options);
 
     const std::string summary = tune::markdown_summary(study, 5);
@@ -93,8 +99,8 @@ int run(int argc, char** argv) {
     // The chosen configuration, retrained with its trial's seed to its best epoch
     // (the same weights the trial had then), measured once on the test split.
     const tune::TrialResult& best = study.best();
-    auto model = train_model(best.config, data, best.best_epoch, tune::assignment(space, options.seed, best.id).seed,
-                             nullptr);
+    auto model =
+        train_model(best.config, data, best.best_epoch, tune::assignment(space, options.seed, best.id).seed, nullptr);
     std::printf("chosen: trial %zu (%s), val_accuracy %.4f at epoch %zu; test accuracy %.4f\n", best.id,
                 best.config.describe().c_str(), best.metric, best.best_epoch, evaluate(model, data.test, Accuracy{}));
     std::printf("results: %s\n", out.string().c_str());

@@ -1,15 +1,13 @@
 // xtnn::distributed::run_study: a search over MPI ranks gives rank 0 (and every
 // rank) the results of the same search in one process.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
-
 #include <xtnn/distributed.hpp>
 #include <xtnn/xtnn.hpp>
 
@@ -76,7 +74,9 @@ TEST_CASE("ASHA over ranks: every rank gets rank 0's results, as one process fin
         // waiting for messages, so it gets some of the nine).
         if (level >= MPI_THREAD_FUNNELED && comm.is_root()) CHECK(trials_run_here > 9);  // 9: the serial study
         REQUIRE(spread.trials.size() == serial.trials.size());
-        for (std::size_t i = 0; i < serial.trials.size(); ++i) CHECK(spread.trials[i].config == serial.trials[i].config);
+        for (std::size_t i = 0; i < serial.trials.size(); ++i) {
+            CHECK(spread.trials[i].config == serial.trials[i].config);
+        }
     }
 }
 

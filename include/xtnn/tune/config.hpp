@@ -43,8 +43,8 @@ public:
         requires(!std::same_as<I, bool>)
     Value(I v) : v_(static_cast<std::int64_t>(v)) {}  // NOLINT: implicit on purpose
     template <std::floating_point F>
-    Value(F v) : v_(static_cast<double>(v)) {}  // NOLINT
-    Value(std::string v) : v_(std::move(v)) {}  // NOLINT
+    Value(F v) : v_(static_cast<double>(v)) {}    // NOLINT
+    Value(std::string v) : v_(std::move(v)) {}    // NOLINT
     Value(const char* v) : v_(std::string(v)) {}  // NOLINT
 
     ValueKind kind() const { return static_cast<ValueKind>(v_.index()); }
@@ -135,8 +135,8 @@ private:
         }
         std::string names;
         for (const auto& [known, v] : values_) names += (names.empty() ? "" : ", ") + known;
-        detail::fail("Config: no hyperparameter named '", name, "'; the space has: ",
-                     names.empty() ? std::string("(none)") : names);
+        detail::fail("Config: no hyperparameter named '", name,
+                     "'; the space has: ", names.empty() ? std::string("(none)") : names);
     }
 
     static void expect(std::string_view name, const Value& v, ValueKind wanted, const char* reader) {

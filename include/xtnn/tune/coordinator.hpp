@@ -60,7 +60,8 @@ public:
         signature_ = study_signature(space_, options_.metric, study_.maximize, options_.seed);
         if (options_.results.empty()) return;
         // Said now, not after the first trial has trained for nothing.
-        if (const auto folder = options_.results.parent_path(); !folder.empty() && !std::filesystem::is_directory(folder)) {
+        if (const auto folder = options_.results.parent_path();
+            !folder.empty() && !std::filesystem::is_directory(folder)) {
             detail::fail("tune: the folder of the results file '", options_.results.string(), "' does not exist");
         }
         if (std::filesystem::exists(options_.results)) resume();
@@ -160,7 +161,8 @@ private:
     }
 
     bool finished(std::size_t id) const {
-        return std::any_of(study_.trials.begin(), study_.trials.end(), [id](const TrialResult& t) { return t.id == id; });
+        return std::any_of(study_.trials.begin(), study_.trials.end(),
+                           [id](const TrialResult& t) { return t.id == id; });
     }
 
     Rungs* bracket(std::size_t id) { return brackets_.empty() ? nullptr : &brackets_[id % brackets_.size()]; }

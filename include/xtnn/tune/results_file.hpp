@@ -43,9 +43,12 @@ inline std::string csv_message(std::string_view message) {
     std::string text;
     bool quote = false;
     for (const char c : message) {
-        if (c == '\n' || c == '\r') text += ' ';
-        else if (c == '"') text += "\"\"", quote = true;
-        else text += c, quote = quote || c == ',';
+        if (c == '\n' || c == '\r') {
+            text += ' ';
+        } else {
+            text += c == '"' ? std::string("\"\"") : std::string(1, c);
+            quote = quote || c == '"' || c == ',';
+        }
     }
     return quote ? '"' + text + '"' : text;
 }
@@ -56,10 +59,16 @@ inline std::vector<std::string> csv_cells(std::string_view line) {
     bool quoted = false;
     for (std::size_t i = 0; i < line.size(); ++i) {
         const char c = line[i];
-        if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') cells.back() += '"', ++i;
-        else if (c == '"') quoted = !quoted;
-        else if (c == ',' && !quoted) cells.emplace_back();
-        else cells.back() += c;
+        if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+            cells.back() += '"';
+            ++i;
+        } else if (c == '"') {
+            quoted = !quoted;
+        } else if (c == ',' && !quoted) {
+            cells.emplace_back();
+        } else {
+            cells.back() += c;
+        }
     }
     return cells;
 }
@@ -120,8 +129,8 @@ inline TrialResult parse_results_row(std::string_view line, const SearchSpace& s
     const std::vector<std::string> cells = detail::csv_cells(line);
     const std::size_t dims = space.size();
     if (cells.size() != 1 + dims + detail::results_tail_columns) {
-        detail::fail(where, ": ", cells.size(), " cells, expected ", 1 + dims + detail::results_tail_columns,
-                     " (id, ", dims, " hyperparameters, metric, best_epoch, epochs, seconds, status, message, curve)");
+        detail::fail(where, ": ", cells.size(), " cells, expected ", 1 + dims + detail::results_tail_columns, " (id, ",
+                     dims, " hyperparameters, metric, best_epoch, epochs, seconds, status, message, curve)");
     }
     TrialResult t;
     if (!parse_number(cells[0], t.id)) detail::fail(where, ": id '", cells[0], "' is not a trial number");

@@ -111,7 +111,10 @@ public:
             }
             if (v.kind() == ValueKind::text) check_text(detail::concat("'", name, "': option"), v.text());
         }
-        Dimension d{.name = std::move(name), .kind = Dimension::Kind::choice, .low = 0, .high = 0,
+        Dimension d{.name = std::move(name),
+                    .kind = Dimension::Kind::choice,
+                    .low = 0,
+                    .high = 0,
                     .choices = std::move(options)};
         return add(std::move(d));
     }

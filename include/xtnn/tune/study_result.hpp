@@ -59,8 +59,8 @@ inline std::string format_number(double value) {
 /// "tune: trial 6 stopped after 3 epochs (val_accuracy 0.91) | 7/20 done, 2 running | best 0.9612 (trial 4: lr=...)"
 inline std::string progress_line(const StudyResult& study, const TrialResult& last, std::size_t planned,
                                  std::size_t running) {
-    std::string line = detail::concat("tune: trial ", last.id, " ", status_name(last.status), " after ",
-                                      last.epochs(), last.epochs() == 1 ? " epoch" : " epochs");
+    std::string line = detail::concat("tune: trial ", last.id, " ", status_name(last.status), " after ", last.epochs(),
+                                      last.epochs() == 1 ? " epoch" : " epochs");
     if (last.best_epoch > 0) line += detail::concat(" (", study.metric, " ", detail::format_number(last.metric), ")");
     if (last.status == TrialStatus::failed || last.status == TrialStatus::diverged) line += ": " + last.message;
     line += detail::concat(" | ", study.trials.size(), "/", planned, " done, ", running, " running");

@@ -86,7 +86,10 @@ public:
 
     TrialReporter(std::size_t trial, std::uint64_t seed, std::size_t max_epochs, std::string metric,
                   Connection connection)
-        : trial_(trial), seed_(seed), max_epochs_(max_epochs), metric_(std::move(metric)),
+        : trial_(trial),
+          seed_(seed),
+          max_epochs_(max_epochs),
+          metric_(std::move(metric)),
           connection_(std::move(connection)) {}
 
     std::size_t trial() const { return trial_; }
