@@ -65,6 +65,14 @@ N number(const std::string& text) {
     return value;
 }
 
+inline void wait_without_spinning(MPI_Request& request) {
+    for (int done = 0;;) {
+        check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+        if (done) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+}
+
 // A rank other than 0: trials one after another until rank 0 has none left.
 inline void run_remote_trials(const Communicator& comm, const tune::SearchSpace& space,
                               const tune::TrialFunction& trial, const tune::StudyOptions& options) {
@@ -167,8 +175,12 @@ inline tune::StudyResult run_study(const Communicator& comm, const tune::SearchS
     } else {
         detail::run_remote_trials(comm, space, trial, options);
     }
+    // Ranks out of trials wait here for the others' last ones: without spinning,
+    // which would take a core from them (Open MPI busy-polls in blocking calls).
     unsigned long long size = text.size();
-    comm.broadcast(std::span<unsigned long long>(&size, 1));
+    MPI_Request request;
+    check_mpi(MPI_Ibcast(&size, 1, MPI_UNSIGNED_LONG_LONG, 0, comm.native(), &request), "MPI_Ibcast");
+    detail::wait_without_spinning(request);
     text.resize(static_cast<std::size_t>(size));
     check_mpi(MPI_Bcast(text.data(), mpi_count(text.size(), "MPI_Bcast"), MPI_CHAR, 0, comm.native()), "MPI_Bcast");
 
