@@ -3,4 +3,4 @@
 # it; the umbrella headers at the top level (xtnn.hpp, distributed.hpp, onnx.hpp) may
 # include anything. XtnnCheckLayering.cmake enforces it (ctest xtnn_layering).
 set(XTNN_LAYERS
-  core kernels params io layers compose losses optim metrics data train callbacks distributed onnx)
+  core kernels params io layers compose losses optim metrics data train callbacks tune distributed onnx)

@@ -85,3 +85,13 @@
 #include "callbacks/progress_bar.hpp"
 #include "callbacks/schedules.hpp"
 #include "callbacks/terminate_on_nan.hpp"
+
+#include "tune/asha.hpp"
+#include "tune/config.hpp"
+#include "tune/coordinator.hpp"
+#include "tune/results_file.hpp"
+#include "tune/space.hpp"
+#include "tune/study.hpp"
+#include "tune/study_options.hpp"
+#include "tune/study_result.hpp"
+#include "tune/trial.hpp"
