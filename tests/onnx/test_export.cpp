@@ -184,6 +184,26 @@ struct Passthrough : WidthPreserving {
     GraphValue export_graph(GraphSink&, const GraphValue& x) const { return x; }
 };
 
+// A user module that opts in, as docs/extending.md shows: y = x * scale.
+struct FeatureScale {
+    using value_type = float;
+    Param<float> scale{ParamSpec{.name = "scale", .cols = 3, .init = Constant(1.5)}};
+    Tensor<float> out;
+    const Tensor<float>& forward(const Tensor<float>& x, Mode) {
+        out = x * xt::adapt(scale.data(), scale.size(), xt::no_ownership(), std::array<std::size_t, 1>{3});
+        return out;
+    }
+    const Tensor<float>& backward(const Tensor<float>& g) { return g; }
+    std::optional<std::size_t> input_width() const { return 3; }
+    std::optional<std::size_t> output_width(std::optional<std::size_t>) const { return 3; }
+    std::string describe() const { return "FeatureScale(3)"; }
+    template <class F>
+    void visit_parameters(F&& f) { f(scale); }
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        return elementwise_node(graph, as_rows(graph, x), {"Mul", {graph_parameter(graph, scale, {3})}});
+    }
+};
+
 }  // namespace
 
 TEST_CASE("the paper's FCNN exports as Gemm, Relu and BatchNormalization, and onnxruntime agrees") {
@@ -289,6 +309,17 @@ TEST_CASE("the output is always a node's: after a trailing Dropout, and from a m
     CHECK(op_types(proto) == std::vector<std::string>{"Identity"});
     CHECK(proto.graph().node(0).input(0) == "input");
     CHECK(proto.graph().node(0).output(0) == "output");
+}
+
+TEST_CASE("a user module opts in with export_graph") {
+    auto model = Sequential(FeatureScale{}, Dense<float>(3, 2), Tanh());
+    randomize(model, 10);
+    const auto file = scratch("user_module.onnx");
+    export_onnx(model, file, 3);
+    const onnx::ModelProto proto = checked(file);
+    CHECK(op_types(proto) == std::vector<std::string>{"Mul", "Gemm", "Tanh"});
+    CHECK(initializer_names(proto).contains("0.scale"));
+    check_with_onnxruntime(model, file, uniform_rows(7, 3, 11));
 }
 
 TEST_CASE("double models export as double graphs") {
