@@ -172,6 +172,13 @@ struct Doubler : WidthPreserving {
     std::string describe() const { return "Doubler(user)"; }
 };
 
+// A user activation op without the export hook.
+struct Cube {
+    template <class V> V apply(V x) const { return x * x * x; }
+    template <class V> V derivative(V x, V) const { return V(3) * x * x; }
+    std::string describe() const { return "Cube(user op)"; }
+};
+
 // A user module with a parameter that evaluation ignores: its export adds no operator.
 struct Passthrough : WidthPreserving {
     using value_type = float;
@@ -343,6 +350,18 @@ TEST_CASE("export errors name the module, the path or the opset") {
     init_parameters(dynamic, 1);
     CHECK(error_of([&] { export_onnx(dynamic, file, 4); }).find("Doubler(user)") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(file));
+
+    auto cubed = Sequential(Dense<float>(4, 4), Activation<Cube>());
+    init_parameters(cubed, 1);
+    CHECK(error_of([&] { export_onnx(cubed, file, 4); }).find("cannot export Cube(user op)") != std::string::npos);
+
+    auto images = Sequential(BatchNorm2D<float>(2), GlobalAveragePooling2D());  // no input image of its own
+    init_parameters(images, 1);
+    CHECK(error_of([&] { export_onnx(images, file, 8); }).find("input image is unknown") != std::string::npos);
+    CHECK(error_of([&] { export_onnx(images, file, ImageShape{4, 1, 2}); }).find("given a 4x1x2 image") !=
+          std::string::npos);
+    export_onnx(images, file, ImageShape{2, 3, 3});  // the layers take the image they are given
+    CHECK(op_types(checked(file)) == std::vector<std::string>{"BatchNormalization", "GlobalAveragePool", "Flatten"});
 
     auto fine = Sequential(Dense<float>(4, 2), ReLU());
     CHECK(error_of([&] { export_onnx(fine, file, 4); }).find("not initialized") != std::string::npos);

@@ -97,6 +97,15 @@ inline GraphValue as_image(GraphSink& graph, const GraphValue& input, ImageShape
     return {graph.node({"Reshape", {input.name, shape}}), input.width, image};
 }
 
+// The image a layer exports over: the one it knows, else the one it is given.
+inline ImageShape export_input_image(const std::optional<ImageShape>& known, const GraphValue& input,
+                                     const std::string& who) {
+    if (known) return *known;
+    if (input.image) return *input.image;
+    detail::fail("cannot export ", who, ": its input image is unknown; give the model's input as an ImageShape"
+                 " or put it after a layer that produces images");
+}
+
 // An operator that keeps its input's shape and layout (activations).
 inline GraphValue elementwise_node(GraphSink& graph, const GraphValue& input, GraphNode node) {
     node.inputs.insert(node.inputs.begin(), input.name);

@@ -73,13 +73,11 @@ public:
 
     // Evaluation form, over the image [batch, C, H, W].
     GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
-        const std::optional<ImageShape> image = image_ ? image_ : x.image;
-        if (!image || image->channels != norm_.channels()) {
-            detail::fail("cannot export ", describe(), ": it needs an input image of ", norm_.channels(),
-                         " channels, got ", image ? to_string(*image) : std::string("none"),
-                         "; give the model's input as an ImageShape or put it after a layer that produces images");
+        const ImageShape image = export_input_image(image_, x, describe());
+        if (image.channels != norm_.channels()) {
+            detail::fail("cannot export ", describe(), ": it is given a ", to_string(image), " image");
         }
-        return norm_.export_graph(graph, as_image(graph, x, *image));
+        return norm_.export_graph(graph, as_image(graph, x, image));
     }
 
     template <class F>

@@ -86,13 +86,9 @@ public:
 
     // GlobalAveragePool gives [batch, C, 1, 1]; flattened, the C features xtnn computes.
     GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
-        const std::optional<ImageShape> image = image_ ? image_ : x.image;
-        if (!image) {
-            detail::fail("cannot export ", describe(), ": its input image is unknown; give the model's input as an"
-                         " ImageShape or put it after a layer that produces images");
-        }
-        const std::string pooled = graph.node({"GlobalAveragePool", {as_image(graph, x, *image).name}});
-        return as_rows(graph, {pooled, image->channels, ImageShape{image->channels, 1, 1}});
+        const ImageShape image = export_input_image(image_, x, describe());
+        const std::string pooled = graph.node({"GlobalAveragePool", {as_image(graph, x, image).name}});
+        return as_rows(graph, {pooled, image.channels, ImageShape{image.channels, 1, 1}});
     }
 
 private:
