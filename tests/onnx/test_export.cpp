@@ -179,6 +179,16 @@ struct Cube {
     std::string describe() const { return "Cube(user op)"; }
 };
 
+// A user module that describes itself wrongly: ONNX has no such operator.
+struct Misdescribed : WidthPreserving {
+    const Tensor<float>& forward(const Tensor<float>& x, Mode) { return x; }
+    const Tensor<float>& backward(const Tensor<float>& g) { return g; }
+    std::string describe() const { return "Misdescribed"; }
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        return elementwise_node(graph, x, {"NoSuchOperator", {}});
+    }
+};
+
 // A user module with a parameter that evaluation ignores: its export adds no operator.
 struct Passthrough : WidthPreserving {
     using value_type = float;
@@ -343,6 +353,7 @@ TEST_CASE("export errors name the module, the path or the opset") {
     auto model = Sequential(Dense<float>(4, 4), Doubler{}, Dense<float>(4, 1));
     init_parameters(model, 1);
     const auto file = scratch("errors.onnx");
+    std::filesystem::remove(file);
     CHECK(error_of([&] { export_onnx(model, file, 4); }).find("cannot export Doubler(user)") != std::string::npos);
 
     DynamicSequential<float> dynamic;
@@ -355,13 +366,21 @@ TEST_CASE("export errors name the module, the path or the opset") {
     init_parameters(cubed, 1);
     CHECK(error_of([&] { export_onnx(cubed, file, 4); }).find("cannot export Cube(user op)") != std::string::npos);
 
+    auto misdescribed = Sequential(Dense<float>(4, 4), Misdescribed{});
+    init_parameters(misdescribed, 1);
+    const std::string checker_error = error_of([&] { export_onnx(misdescribed, file, 4); });
+    CHECK(checker_error.find("fails ONNX's checker") != std::string::npos);
+    CHECK(checker_error.find("NoSuchOperator") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(file));
+
     auto images = Sequential(BatchNorm2D<float>(2), GlobalAveragePooling2D());  // no input image of its own
     init_parameters(images, 1);
     CHECK(error_of([&] { export_onnx(images, file, 8); }).find("input image is unknown") != std::string::npos);
     CHECK(error_of([&] { export_onnx(images, file, ImageShape{4, 1, 2}); }).find("given a 4x1x2 image") !=
           std::string::npos);
-    export_onnx(images, file, ImageShape{2, 3, 3});  // the layers take the image they are given
-    CHECK(op_types(checked(file)) == std::vector<std::string>{"BatchNormalization", "GlobalAveragePool", "Flatten"});
+    const auto taken = scratch("image_taken.onnx");
+    export_onnx(images, taken, ImageShape{2, 3, 3});  // the layers take the image they are given
+    CHECK(op_types(checked(taken)) == std::vector<std::string>{"BatchNormalization", "GlobalAveragePool", "Flatten"});
 
     auto fine = Sequential(Dense<float>(4, 2), ReLU());
     CHECK(error_of([&] { export_onnx(fine, file, 4); }).find("not initialized") != std::string::npos);
