@@ -126,8 +126,8 @@ void check_with_python_onnx(const std::filesystem::path& file) {
 
 // onnxruntime's predictions for `x` (given as rows, passed as images when
 // `image` says) against xtnn's.
-template <class M>
-void check_with_onnxruntime(M& model, const std::filesystem::path& file, const Tensor<float>& x,
+template <class M, Real T>
+void check_with_onnxruntime(M& model, const std::filesystem::path& file, const Tensor<T>& x,
                             std::optional<ImageShape> image = std::nullopt) {
     if (!onnxruntime_available()) {
         MESSAGE("skipped: the onnxruntime comparison needs node and onnxruntime-node in ",
@@ -139,19 +139,19 @@ void check_with_onnxruntime(M& model, const std::filesystem::path& file, const T
     std::filesystem::remove(output);
     if (image) {
         const std::array<std::size_t, 4> shape{x.shape(0), image->channels, image->height, image->width};
-        save_npy(input, xt::xtensor<float, 4>(xt::adapt(x.data(), x.size(), xt::no_ownership(), shape)));
+        save_npy(input, xt::xtensor<T, 4>(xt::adapt(x.data(), x.size(), xt::no_ownership(), shape)));
     } else {
         save_npy(input, x);
     }
     REQUIRE(run({"NODE_PATH=", XTNN_ONNXRUNTIME_NODE_MODULES, " ", XTNN_NODE_EXECUTABLE, " ", XTNN_SOURCE_DIR,
                  "/tests/onnx/run_onnxruntime.js ", file.string(), " ", input.string(), " ", output.string()}));
-    const Tensor<float> served = load_npy_matrix<float>(output);
-    const Tensor<float> expected = predict(model, x);
+    const Tensor<T> served = load_npy_matrix<T>(output);
+    const Tensor<T> expected = predict(model, x);
     REQUIRE(served.shape() == expected.shape());
-    float worst = 0;
+    T worst = 0;
     for (std::size_t k = 0; k < expected.size(); ++k) worst = std::max(worst, std::abs(served.data()[k] - expected.data()[k]));
     INFO("largest difference: ", worst);
-    CHECK(worst <= 1e-5f);
+    CHECK(worst <= T(1e-5));
 }
 
 template <class F>
@@ -347,6 +347,11 @@ TEST_CASE("double models export as double graphs") {
     const onnx::ModelProto proto = checked(file);
     CHECK(proto.graph().input(0).type().tensor_type().elem_type() == onnx::TensorProto_DataType_DOUBLE);
     CHECK(proto.graph().initializer(0).data_type() == onnx::TensorProto_DataType_DOUBLE);
+
+    Rng rng(12);
+    Tensor<double> x = Tensor<double>::from_shape({5, 4});
+    for (double& v : x) v = rng.uniform(-2.0, 2.0);
+    check_with_onnxruntime(model, file, x);
 }
 
 TEST_CASE("export errors name the module, the path or the opset") {
