@@ -14,6 +14,7 @@
 // [batch, C, H, W]. Since xtnn's rows are channels-first images, a layout change
 // is a Reshape or a Flatten (as_image, as_rows), inserted only where a module
 // needs the other layout; elementwise modules keep whichever they are given.
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,6 @@
 #pragma once
 // What the image layers (Conv2D, pooling) share: window sizes, padding, and
 // turning an input image and those options into a detail::Window.
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
