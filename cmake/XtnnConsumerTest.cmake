@@ -55,9 +55,13 @@ endif()
 
 run("build" "${CMAKE_COMMAND}" --build "${build}" --config "${XTNN_BUILD_TYPE}")
 
-set(consumer_exe "${build}/xtnn_consumer")
-if(NOT EXISTS "${consumer_exe}")  # multi-config generators
-  set(consumer_exe "${build}/${XTNN_BUILD_TYPE}/xtnn_consumer")
-endif()
-run("run" "${consumer_exe}")
+foreach(name IN ITEMS xtnn_consumer xtnn_consumer_onnx)  # the second only with the onnx component
+  set(consumer_exe "${build}/${name}")
+  if(NOT EXISTS "${consumer_exe}")  # multi-config generators
+    set(consumer_exe "${build}/${XTNN_BUILD_TYPE}/${name}")
+  endif()
+  if(EXISTS "${consumer_exe}" OR name STREQUAL "xtnn_consumer")
+    run("run ${name}" "${consumer_exe}")
+  endif()
+endforeach()
 message(STATUS "XtnnConsumerTest: find_package(xtnn) from ${xtnn_dir}: OK")

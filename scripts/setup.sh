@@ -23,6 +23,9 @@ if [[ "${XTNN_SETUP_EXTRAS:-}" == *bench* ]]; then
   packages+=(libdlib-dev tiny-dnn libstb-dev libcereal-dev libeigen3-dev)
 fi
 
+# tests/onnx and examples/onnx run xtnn's ONNX exports in onnxruntime, from npm (below).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -31,13 +34,26 @@ for p in "${packages[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
-  echo "setup: all dependencies present"
-  exit 0
+  echo "setup: all Debian packages present"
+else
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup: installing ${missing[*]}"
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# onnxruntime-node, once, outside the source tree (CMake's XTNN_ONNXRUNTIME_NODE_MODULES
+# points there). --ignore-scripts: its install script fetches extra execution
+# providers from a host that may be unreachable; the CPU binaries ship in the package.
+onnxruntime_version=1.22.0
+onnxruntime_dir="${XTNN_ONNXRUNTIME_DIR:-$HOME/.cache/xtnn/onnxruntime}"
+onnxruntime_package="$onnxruntime_dir/node_modules/onnxruntime-node/package.json"
+if ! grep -q "\"version\": \"$onnxruntime_version\"" "$onnxruntime_package" 2>/dev/null; then
+  echo "setup: installing onnxruntime-node $onnxruntime_version into $onnxruntime_dir"
+  mkdir -p "$onnxruntime_dir"
+  npm install --prefix "$onnxruntime_dir" --ignore-scripts --no-save --no-audit --no-fund \
+    "onnxruntime-node@$onnxruntime_version" >/dev/null ||
+    echo "setup: npm could not install onnxruntime-node; the onnxruntime tests will skip" >&2
+fi

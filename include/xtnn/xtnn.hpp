@@ -4,6 +4,7 @@
 // <xtnn/distributed.hpp>.
 #include "core/check_finite.hpp"
 #include "core/error.hpp"
+#include "core/graph_sink.hpp"
 #include "core/image_flow.hpp"
 #include "core/image_shape.hpp"
 #include "core/module.hpp"
@@ -13,6 +14,7 @@
 #include "kernels/blas_info.hpp"
 #include "kernels/gemm.hpp"
 
+#include "params/graph_parameter.hpp"
 #include "params/initializers.hpp"
 #include "params/model_parameters.hpp"
 #include "params/param.hpp"

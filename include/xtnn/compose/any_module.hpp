@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../core/graph_sink.hpp"
 #include "../core/image_flow.hpp"
 #include "../core/image_shape.hpp"
 #include "../core/module.hpp"
@@ -38,6 +39,10 @@ public:
     std::optional<ImageShape> output_image(std::optional<ImageShape> in) const { return impl_->output_image(in); }
     void set_input_image(ImageShape image) { impl_->set_input_image(image); }
     std::string describe() const { return impl_->describe(); }
+    // Always offered: a held module without the hook fails at export, named.
+    GraphValue export_graph(GraphSink& graph, const GraphValue& input) const {
+        return impl_->export_graph(graph, input);
+    }
 
     template <class F>
     void visit_parameters(F&& f) {
@@ -62,6 +67,7 @@ private:
         virtual std::optional<ImageShape> output_image(std::optional<ImageShape>) const = 0;
         virtual void set_input_image(ImageShape) = 0;
         virtual std::string describe() const = 0;
+        virtual GraphValue export_graph(GraphSink&, const GraphValue&) const = 0;
         virtual void visit(void* fn, Visitor call) = 0;
         virtual void reseed(std::uint64_t) = 0;
         virtual void set_input_grad_required(bool) = 0;
@@ -83,6 +89,9 @@ private:
         }
         void set_input_image(ImageShape image) override { offer_input_image(module, image); }
         std::string describe() const override { return module.describe(); }
+        GraphValue export_graph(GraphSink& graph, const GraphValue& input) const override {
+            return export_module(module, graph, input);
+        }
         void visit(void* fn, Visitor call) override {
             if constexpr (Parametric<M>) {
                 module.visit_parameters([&](Param<T>& p) { call(fn, p); });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../core/image_flow.hpp"
 #include "../core/image_shape.hpp"
 #include "../core/module.hpp"
@@ -76,6 +77,13 @@ public:
         input_image_ = chain.input_image();
     }
     std::string describe() const { return detail::concat("DynamicSequential(", modules_.size(), " modules)"); }
+
+    GraphValue export_graph(GraphSink& graph, const GraphValue& input) const {
+        require_modules();
+        GraphValue value = input;
+        for (const auto& m : modules_) value = m.export_graph(graph, value);
+        return value;
+    }
 
     template <class F>
     void visit_parameters(F&& f) {

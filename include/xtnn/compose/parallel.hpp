@@ -12,13 +12,16 @@
 // concatenate into one image with their channels stacked (channels-first rows).
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../core/image_flow.hpp"
 #include "../core/image_shape.hpp"
 #include "../core/matrix_view.hpp"
@@ -166,6 +169,29 @@ public:
     }
 
     std::string describe() const { return detail::concat("Parallel(Concat, ", count, " branches)"); }
+
+    // Concat along axis 1: the channels of images of one height and width (as
+    // output_image stacks them), the features of rows otherwise.
+    GraphValue export_graph(GraphSink& graph, const GraphValue& input) const {
+        std::vector<GraphValue> outputs;
+        detail::for_each_indexed(branches_, [&](const auto& b, std::size_t) {
+            outputs.push_back(export_module(b, graph, input));
+        });
+        std::optional<ImageShape> stacked = outputs.front().image;
+        for (std::size_t i = 1; i < outputs.size() && stacked; ++i) {
+            const auto& image = outputs[i].image;
+            if (image && image->height == stacked->height && image->width == stacked->width)
+                stacked->channels += image->channels;
+            else stacked.reset();
+        }
+        GraphNode concat{"Concat", {}, {{"axis", std::int64_t{1}}}};
+        std::size_t width = 0;
+        for (const GraphValue& output : outputs) {
+            concat.inputs.push_back(stacked ? output.name : as_rows(graph, output).name);
+            width += output.width;
+        }
+        return {graph.node(concat), width, stacked};
+    }
 
     template <class F>
     void visit_parameters(F&& f) {

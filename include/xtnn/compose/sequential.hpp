@@ -13,6 +13,7 @@
 #include <tuple>
 #include <utility>
 
+#include "../core/graph_sink.hpp"
 #include "../core/image_flow.hpp"
 #include "../core/image_shape.hpp"
 #include "../core/matrix_view.hpp"
@@ -107,6 +108,12 @@ public:
     }
 
     std::string describe() const { return detail::concat("Sequential(", count, " modules)"); }
+
+    GraphValue export_graph(GraphSink& graph, const GraphValue& input) const {
+        GraphValue value = input;
+        detail::for_each_indexed(children_, [&](const auto& child, std::size_t) { value = export_module(child, graph, value); });
+        return value;
+    }
 
     template <class F>
     void visit_parameters(F&& f) {

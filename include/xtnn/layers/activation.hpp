@@ -9,6 +9,7 @@
 
 #include "../kernels/elementwise.hpp"
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
 #include "../core/tensor.hpp"
@@ -143,6 +144,11 @@ public:
 
     std::string describe() const { return op_.describe(); }
     const Op& op() const { return op_; }
+
+    // Exportable when the op describes itself (core/graph_sink.hpp).
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const requires Exportable<Op> {
+        return op_.export_graph(graph, x);
+    }
 
 private:
     template <Real T>

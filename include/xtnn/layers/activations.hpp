@@ -4,8 +4,9 @@
 #include <numbers>
 #include <string>
 
-#include "../kernels/elementwise.hpp"
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
+#include "../kernels/elementwise.hpp"
 #include "activation.hpp"
 
 namespace xtnn {
@@ -19,6 +20,9 @@ struct ReLU {
     // From the output (y > 0 exactly when x > 0), so backward need not read the input.
     template <class V> V derivative(V, V y) const { return detail::select(y > V(0), V(1), V(0)); }
     std::string describe() const { return "ReLU"; }
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        return elementwise_node(graph, x, {"Relu", {}});
+    }
 };
 
 struct LeakyReLU {
@@ -27,6 +31,9 @@ struct LeakyReLU {
     template <class V> V apply(V x) const { return detail::select(x > V(0), x, V(alpha) * x); }
     template <class V> V derivative(V x, V) const { return detail::select(x > V(0), V(1), V(alpha)); }
     std::string describe() const { return detail::concat("LeakyReLU(", alpha, ")"); }
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        return elementwise_node(graph, x, {"LeakyRelu", {}, {{"alpha", static_cast<float>(alpha)}}});
+    }
 };
 
 struct Sigmoid {
@@ -40,6 +47,9 @@ struct Sigmoid {
     }
     template <class V> V derivative(V, V y) const { return y * (V(1) - y); }
     std::string describe() const { return "Sigmoid"; }
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        return elementwise_node(graph, x, {"Sigmoid", {}});
+    }
 };
 
 struct Tanh {
@@ -49,6 +59,9 @@ struct Tanh {
     }
     template <class V> V derivative(V, V y) const { return V(1) - y * y; }
     std::string describe() const { return "Tanh"; }
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        return elementwise_node(graph, x, {"Tanh", {}});
+    }
 };
 
 // Exact GELU, x·Φ(x), as PyTorch's default (not the tanh approximation).
@@ -60,6 +73,13 @@ struct GELU {
         return cdf(x) + x * pdf;
     }
     std::string describe() const { return "GELU"; }
+    // ONNX has Gelu only from opset 20: the same formula as apply(), from Erf.
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        const std::string scaled = graph.node({"Mul", {x.name, graph.scalar(std::numbers::sqrt2 / 2)}});
+        const std::string erf = graph.node({"Erf", {scaled}});
+        const std::string cdf = graph.node({"Mul", {graph.node({"Add", {erf, graph.scalar(1)}}), graph.scalar(0.5)}});
+        return {graph.node({"Mul", {x.name, cdf}}), x.width, x.image};
+    }
 
 private:
     template <class V> static V cdf(V x) {

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../core/tensor.hpp"
@@ -58,6 +59,11 @@ public:
         std::string s = detail::concat("BatchNorm(", norm_.width(), ")");
         if (!norm_.gamma().path().empty()) s += " '" + norm_.gamma().path() + "'";
         return s;
+    }
+
+    // Evaluation form; one channel per feature, so an image arriving here is flattened first.
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        return norm_.export_graph(graph, as_rows(graph, x));
     }
 
     template <class F>

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../core/image_shape.hpp"
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
@@ -68,6 +69,15 @@ public:
                                : detail::concat("BatchNorm2D(", norm_.channels(), " channels)");
         if (!norm_.gamma().path().empty()) s += " '" + norm_.gamma().path() + "'";
         return s;
+    }
+
+    // Evaluation form, over the image [batch, C, H, W].
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        const ImageShape image = export_input_image(image_, x, describe());
+        if (image.channels != norm_.channels()) {
+            detail::fail("cannot export ", describe(), ": it is given a ", to_string(image), " image");
+        }
+        return norm_.export_graph(graph, as_image(graph, x, image));
     }
 
     template <class F>

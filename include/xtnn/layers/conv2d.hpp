@@ -11,10 +11,12 @@
 // needed, dcol = Wᵀ·dY + col2im.
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../core/image_shape.hpp"
 #include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
@@ -23,6 +25,7 @@
 #include "../kernels/gemm.hpp"
 #include "../kernels/im2col.hpp"
 #include "../kernels/window.hpp"
+#include "../params/graph_parameter.hpp"
 #include "../params/initializers.hpp"
 #include "../params/packing.hpp"
 #include "../params/regularizers.hpp"
@@ -157,6 +160,19 @@ public:
         s += ")";
         if (!kernel_.path().empty()) s += " '" + kernel_.path() + "'";
         return s;
+    }
+
+    // Conv(x, kernel, bias): the kernel's rows are already ONNX's (out, in, kh, kw).
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        const detail::Window& w = window();
+        const auto i64 = [](std::size_t v) { return static_cast<std::int64_t>(v); };
+        const std::string kernel =
+            graph_parameter(graph, kernel_, {i64(out_), i64(in_), i64(w.kernel_height), i64(w.kernel_width)});
+        const std::string output = graph.node({"Conv",
+                                               {as_image(graph, x, *input_image()).name, kernel,
+                                                graph_parameter(graph, bias_, {i64(out_)})},
+                                               detail::window_attributes(w)});
+        return {output, w.out_plane() * out_, output_image(std::nullopt)};
     }
 
     template <class F>

@@ -4,15 +4,18 @@
 // transpose flags (no transposed copies) plus a row-wise bias reduction.
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "../kernels/gemm.hpp"
 #include "../kernels/elementwise.hpp"
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../params/initializers.hpp"
 #include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
+#include "../params/graph_parameter.hpp"
 #include "../params/packing.hpp"
 #include "../params/regularizers.hpp"
 #include "../core/tensor.hpp"
@@ -101,6 +104,15 @@ public:
         s += ")";
         if (!kernel_.path().empty()) s += " '" + kernel_.path() + "'";
         return s;
+    }
+
+    // Gemm(x, kernel, bias): the kernel is already ONNX's B (in x out).
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        const GraphValue rows = as_rows(graph, x);
+        const auto in = static_cast<std::int64_t>(in_), out = static_cast<std::int64_t>(out_);
+        const std::string output = graph.node(
+            {"Gemm", {rows.name, graph_parameter(graph, kernel_, {in, out}), graph_parameter(graph, bias_, {out})}});
+        return {output, out_, std::nullopt};
     }
 
     template <class F>

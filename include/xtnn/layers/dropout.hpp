@@ -10,6 +10,7 @@
 
 #include "../kernels/elementwise.hpp"
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
 #include "../kernels/bulk_rng.hpp"
@@ -81,6 +82,8 @@ public:
     void reseed(std::uint64_t seed) { rng_.reseed(seed); }
     double rate() const { return rate_; }
     std::string describe() const { return detail::concat("Dropout(", rate_, ")"); }
+    // Evaluation drops nothing: an exported graph passes the input on.
+    GraphValue export_graph(GraphSink& /*graph*/, const GraphValue& x) const { return x; }
 
 private:
     friend struct detail::DenseBlockFusion;

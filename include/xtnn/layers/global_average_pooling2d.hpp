@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../core/image_shape.hpp"
 #include "../core/module.hpp"
 #include "../core/tensor.hpp"
@@ -81,6 +82,13 @@ public:
     std::string describe() const {
         if (!image_) return "GlobalAveragePooling2D()";
         return detail::concat("GlobalAveragePooling2D(", to_string(*image_), " -> ", image_->channels, ")");
+    }
+
+    // GlobalAveragePool gives [batch, C, 1, 1]; flattened, the C features xtnn computes.
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        const ImageShape image = export_input_image(image_, x, describe());
+        const std::string pooled = graph.node({"GlobalAveragePool", {as_image(graph, x, image).name}});
+        return as_rows(graph, {pooled, image.channels, ImageShape{image.channels, 1, 1}});
     }
 
 private:

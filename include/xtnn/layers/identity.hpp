@@ -2,6 +2,7 @@
 // Identity: passes its input and gradient through untouched (no copy).
 #include <string>
 
+#include "../core/graph_sink.hpp"
 #include "../core/module.hpp"
 #include "../core/tensor.hpp"
 
@@ -13,6 +14,7 @@ struct Identity : WidthPreserving {
     template <Real T>
     const Tensor<T>& backward(const Tensor<T>& grad_out) { return grad_out; }
     std::string describe() const { return "Identity"; }
+    GraphValue export_graph(GraphSink& /*graph*/, const GraphValue& x) const { return x; }
 };
 
 }  // namespace xtnn

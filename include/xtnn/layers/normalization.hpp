@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -21,7 +22,9 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../kernels/elementwise.hpp"
+#include "../params/graph_parameter.hpp"
 #include "../params/param.hpp"
 #include "../core/tensor.hpp"
 #include "statistics_reducer.hpp"
@@ -164,6 +167,17 @@ public:
         f(running_mean_);
         f(running_var_);
     }
+    // Evaluation form, for `x` laid out with channels on axis 1 (rows or an
+    // image): ONNX's BatchNormalization over the running statistics.
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        const std::vector<std::int64_t> dims{static_cast<std::int64_t>(channels_)};
+        return elementwise_node(graph, x,
+                                {"BatchNormalization",
+                                 {graph_parameter(graph, gamma_, dims), graph_parameter(graph, beta_, dims),
+                                  graph_parameter(graph, running_mean_, dims), graph_parameter(graph, running_var_, dims)},
+                                 {{"epsilon", static_cast<float>(epsilon_)}}});
+    }
+
     Param<T>& gamma() { return gamma_; }
     const Param<T>& gamma() const { return gamma_; }
     Param<T>& beta() { return beta_; }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/graph_sink.hpp"
 #include "../core/image_shape.hpp"
 #include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
@@ -75,6 +76,15 @@ public:
     }
 
 protected:
+    // `op` over the image; the window skips what lies outside it, as ONNX's
+    // MaxPool does and its AveragePool with count_include_pad = 0.
+    GraphValue export_pool(GraphSink& graph, const GraphValue& x, const char* op) const {
+        const Window& w = window();
+        GraphNode node{op, {as_image(graph, x, *input_image()).name}, window_attributes(w)};
+        const std::optional<ImageShape> out = output_image(std::nullopt);
+        return {graph.node(node), out->size(), out};
+    }
+
     const Window& window() const {
         if (!window_) {
             fail(describe(), ": the input image is unknown; give it `.input = ImageShape{...}`"
@@ -161,6 +171,8 @@ public:
         return b.output;
     }
 
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const { return export_pool(graph, x, "MaxPool"); }
+
     template <Real T>
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
         auto& b = buffers_.template get<T>();
@@ -228,6 +240,10 @@ public:
             });
         }
         return b.output;
+    }
+
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        return export_pool(graph, x, "AveragePool");
     }
 
     template <Real T>

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
+#include "../core/graph_sink.hpp"
 #include "../core/module.hpp"
 #include "../core/tensor.hpp"
 #include "activation.hpp"
@@ -48,6 +50,9 @@ public:
     }
 
     std::string describe() const { return "Softmax"; }
+    GraphValue export_graph(GraphSink& graph, const GraphValue& x) const {
+        return elementwise_node(graph, as_rows(graph, x), {"Softmax", {}, {{"axis", std::int64_t{1}}}});
+    }
 };
 
 }  // namespace xtnn
