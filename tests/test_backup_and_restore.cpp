@@ -99,26 +99,36 @@ ino_t inode_of(const std::filesystem::path& path) {
     return ::stat(path.c_str(), &info) == 0 ? info.st_ino : 0;
 }
 
-// A child's whole run, or as much of it as it gets before the kill; writes
-// the final weights and History to `result` when it completes.
-[[noreturn]] void run_child(const std::filesystem::path& backup_dir, const std::filesystem::path& result) {
-    int code = 1;
-    try {
-        auto model = make_model();
-        const bool resumed = std::filesystem::exists(backup_dir / "backup.npz");
-        std::size_t trained = 0;
-        const History history =
-            train(model, options(), BackupAndRestore{.directory = backup_dir}, CountEpochs{&trained});
+// Writes a finished run's weights, losses, learning rates, best epoch, whether
+// it was resumed and how many epochs it trained itself. Listed before
+// BackupAndRestore, so that its on_train_end runs before the backup goes.
+struct WriteResult {
+    std::filesystem::path path;
+    bool resumed;
+    const std::size_t* trained;
+    template <Real T>
+    void on_train_end(TrainingState<T>& state) const {
         NpzWriter out;
-        const auto weights = weights_of(model);
-        out.add("weights", weights.data(), {weights.size()});
+        out.add("weights", state.weights.data(), {state.weights.size()});
+        const History& history = *state.history;
         const std::vector<double> series[] = {history.series("loss"), history.series("val_loss"),
                                               history.series("learning_rate")};
         for (int i = 0; i < 3; ++i) out.add(std::string("series") + char('0' + i), series[i].data(), {series[i].size()});
         const std::int64_t facts[] = {static_cast<std::int64_t>(history.best_epoch), resumed,
-                                      static_cast<std::int64_t>(trained)};
+                                      static_cast<std::int64_t>(*trained)};
         out.add("facts", facts, {3});
-        out.save(result);
+        out.save(path);
+    }
+};
+
+// A child's whole run, or as much of it as it gets before the kill.
+[[noreturn]] void run_child(const std::filesystem::path& backup_dir, const std::filesystem::path& result) {
+    int code = 1;
+    try {
+        auto model = make_model();
+        std::size_t trained = 0;
+        const WriteResult write{result, std::filesystem::exists(backup_dir / "backup.npz"), &trained};
+        train(model, options(), write, BackupAndRestore{.directory = backup_dir}, CountEpochs{&trained});
         code = 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "child: %s\n", e.what());
@@ -141,9 +151,9 @@ TEST_CASE("a run killed with SIGKILL at random moments and restarted ends bit-id
     REQUIRE(expected.size() >= 10);
 
     Rng timing(2024);
-    int kills_after_a_backup = 0, rounds = 0;
-    bool completed = false;
-    while (!completed && rounds < 60) {
+    int kills = 0, kills_after_a_backup = 0, rounds = 0;
+    bool exited = false;  // the last child ended by itself
+    while (!std::filesystem::exists(result) && rounds < 60) {
         ++rounds;
         const ino_t before = inode_of(backup);
         const pid_t child = ::fork();
@@ -167,17 +177,18 @@ TEST_CASE("a run killed with SIGKILL at random moments and restarted ends bit-id
             ::kill(child, SIGKILL);
             REQUIRE(::waitpid(child, &status, 0) == child);
         }
-        if (WIFEXITED(status)) {
+        exited = WIFEXITED(status);
+        if (exited) {
             REQUIRE_MESSAGE(WEXITSTATUS(status) == 0, "the child's fit failed (see its message above)");
-            completed = true;
-        } else if (inode_of(backup) != 0) {
-            ++kills_after_a_backup;
+        } else {
+            ++kills;
+            kills_after_a_backup += inode_of(backup) != 0;
         }
     }
-    MESSAGE((rounds - 1) << " kills, " << kills_after_a_backup << " of them after a backup");
-    REQUIRE(completed);
+    MESSAGE(kills << " kills, " << kills_after_a_backup << " of them after a backup");
+    REQUIRE(std::filesystem::exists(result));
     CHECK(kills_after_a_backup >= 1);
-    CHECK_FALSE(std::filesystem::exists(backup));  // deleted when training ended normally
+    if (exited) CHECK_FALSE(std::filesystem::exists(backup));  // deleted when training ended normally
 
     const NpzArchive got = read_npz(result);
     CHECK(got.get("weights").values<float>() == weights_of(reference));
@@ -223,7 +234,7 @@ TEST_CASE("a run interrupted by an exception resumes at the next epoch, however 
     CHECK(weights_of(finished) == weights_of(reference));
 }
 
-TEST_CASE("the random streams inside run-time containers resume too (DynamicSequential, double)") {
+TEST_CASE("random streams inside run-time containers resume, and a learning rate cut on a plateau (DynamicSequential, double)") {
     const ScratchDir dir("backup-dynamic");
     const auto make = [] {
         DynamicSequential<double> model;
@@ -233,11 +244,12 @@ TEST_CASE("the random streams inside run-time containers resume too (DynamicSequ
     };
     const auto data = make_xor<double>(4, 256, 0.3, 5);
     FitOptions o;
-    o.epochs = 6;
+    o.epochs = 8;
     o.seed = 9;
     const auto run = [&](DynamicSequential<double>& model, auto&&... extra) {
         SGD<double> sgd(0.05, 0.9);
-        return fit(model, sgd, BinaryCrossEntropy{}, data, o, extra...);
+        return fit(model, sgd, BinaryCrossEntropy{}, data, o,
+                   ReduceLROnPlateau{.monitor = "loss", .factor = 0.5, .patience = 1, .min_delta = 0.01}, extra...);
     };
     auto reference = make();
     const History expected = run(reference);
@@ -246,8 +258,10 @@ TEST_CASE("the random streams inside run-time containers resume too (DynamicSequ
     auto resumed = make();
     std::size_t trained = 0;
     const History history = run(resumed, BackupAndRestore{.directory = dir.path()}, CountEpochs{&trained});
-    CHECK(trained == 3);
+    CHECK(trained == 5);
     CHECK(history.series("loss") == expected.series("loss"));
+    CHECK(history.series("learning_rate") == expected.series("learning_rate"));
+    CHECK(expected.series("learning_rate").back() < 0.05);  // the plateau cut it
     const auto got = parameters(resumed).all_values;
     const auto want = parameters(reference).all_values;
     CHECK(std::equal(got.begin(), got.end(), want.begin(), want.end()));
