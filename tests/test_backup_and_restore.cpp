@@ -356,3 +356,18 @@ TEST_CASE("BackupAndRestore refuses an empty directory, a second instance, and a
     check_error([&] { train(model, options(), BackupAndRestore{.directory = dir / "file" / "sub"}); },
                 {"BackupAndRestore: cannot create directory"});
 }
+
+TEST_CASE("data-parallel training refuses BackupAndRestore before its first epoch") {
+    // distributed::fit runs fit's loop with its own strategy; any strategy but
+    // training in one process is refused the same way.
+    struct OtherProcesses : detail::LocalTraining {};
+    const ScratchDir dir("backup-distributed");
+    auto model = make_model();
+    Adam<float> adam(2e-3);
+    BackupAndRestore callback{.directory = dir.path()};
+    check_error([&] {
+        detail::fit_with(OtherProcesses{}, model, adam, BinaryCrossEntropy{}, training_data(), validation_data(),
+                         options(), callback);
+    }, {"BackupAndRestore: distributed::fit cannot resume runs"});
+    CHECK_FALSE(std::filesystem::exists(dir / "backup.npz"));
+}

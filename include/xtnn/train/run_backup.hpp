@@ -88,56 +88,69 @@ RunSettings run_settings(const FitOptions& options, const Dataset<T>& train, con
     return settings;
 }
 
-// The History as columns, one value per epoch; rebuilt when restoring.
-inline void visit_history(RunStateVisitor& v, History& history) {
+// A History as columns, one value per epoch.
+struct HistoryColumns {
     std::vector<double> loss, val_loss, learning_rate, seconds;
-    std::string metric_names;  // '\n' after each
+    std::vector<std::string> metric_names;  // those of the first epoch: fit logs the same every epoch
     std::vector<std::vector<double>> metrics;
-    for (const EpochLog& log : history.epochs) {
-        loss.push_back(log.loss);
-        val_loss.push_back(log.val_loss);
-        learning_rate.push_back(log.learning_rate);
-        seconds.push_back(log.seconds);
+
+    explicit HistoryColumns(const History& history) {
+        if (!history.epochs.empty()) {
+            for (const auto& [name, value] : history.epochs.front().metrics) metric_names.push_back(name);
+        }
+        metrics.resize(metric_names.size());
+        for (const EpochLog& log : history.epochs) {
+            loss.push_back(log.loss);
+            val_loss.push_back(log.val_loss);
+            learning_rate.push_back(log.learning_rate);
+            seconds.push_back(log.seconds);
+            for (std::size_t m = 0; m < metric_names.size(); ++m) metrics[m].push_back(log.get(metric_names[m]));
+        }
     }
-    if (!history.epochs.empty()) {
-        for (const auto& [name, value] : history.epochs.front().metrics) metric_names += name + '\n';
+
+    // The epochs again, after their columns were restored through `v`.
+    std::vector<EpochLog> epochs(const RunStateVisitor& v) const {
+        const std::size_t count = loss.size();
+        const auto check_length = [&](std::string_view name, std::size_t size) {
+            if (size != count) fail("'", v.key(name), "' holds ", size, " epochs, 'loss' ", count);
+        };
+        check_length("val_loss", val_loss.size());
+        check_length("learning_rate", learning_rate.size());
+        check_length("seconds", seconds.size());
+        for (std::size_t m = 0; m < metric_names.size(); ++m) check_length("metric." + metric_names[m], metrics[m].size());
+        std::vector<EpochLog> logs(count);
+        for (std::size_t e = 0; e < count; ++e) {
+            logs[e] = {.epoch = e + 1, .loss = loss[e], .val_loss = val_loss[e], .metrics = {},
+                       .learning_rate = learning_rate[e], .seconds = seconds[e]};
+            for (std::size_t m = 0; m < metric_names.size(); ++m) logs[e].metrics[metric_names[m]] = metrics[m][e];
+        }
+        return logs;
     }
-    v.field("metric_names", metric_names);
-    std::vector<std::string> names;
-    for (std::size_t at = 0, end; (end = metric_names.find('\n', at)) != std::string::npos; at = end + 1) {
-        names.push_back(metric_names.substr(at, end - at));
+};
+
+// The History's run state: its columns (which arrays there are follows the
+// metric names, so a restore reads the names first) and its summary fields.
+inline void visit_history(RunStateVisitor& v, History& history) {
+    HistoryColumns columns(history);
+    std::string names;  // '\n' after each
+    for (const std::string& name : columns.metric_names) names += name + '\n';
+    v.field("metric_names", names);
+    columns.metric_names.clear();
+    for (std::size_t at = 0, end; (end = names.find('\n', at)) != std::string::npos; at = end + 1) {
+        columns.metric_names.push_back(names.substr(at, end - at));
     }
-    for (const std::string& name : names) {
-        std::vector<double>& column = metrics.emplace_back();
-        for (const EpochLog& log : history.epochs) column.push_back(log.metrics.contains(name) ? log.metrics.find(name)->second : 0.0);
-        v.field("metric." + name, column);
+    columns.metrics.resize(columns.metric_names.size());
+    for (std::size_t m = 0; m < columns.metric_names.size(); ++m) {
+        v.field("metric." + columns.metric_names[m], columns.metrics[m]);
     }
-    v.field("loss", loss);
-    v.field("val_loss", val_loss);
-    v.field("learning_rate", learning_rate);
-    v.field("seconds", seconds);
+    v.field("loss", columns.loss);
+    v.field("val_loss", columns.val_loss);
+    v.field("learning_rate", columns.learning_rate);
+    v.field("seconds", columns.seconds);
     v.field("stop_reason", history.stop_reason);
     v.field("diverged", history.diverged);
     v.field("best_epoch", history.best_epoch);
-    if (!v.restoring()) return;
-    const std::size_t epochs = loss.size();
-    const auto check_length = [&](std::string_view name, std::size_t size) {
-        if (size != epochs) fail("'", v.key(name), "' holds ", size, " epochs, 'loss' ", epochs);
-    };
-    check_length("val_loss", val_loss.size());
-    check_length("learning_rate", learning_rate.size());
-    check_length("seconds", seconds.size());
-    for (std::size_t m = 0; m < names.size(); ++m) check_length("metric." + names[m], metrics[m].size());
-    history.epochs.assign(epochs, EpochLog{});
-    for (std::size_t e = 0; e < epochs; ++e) {
-        EpochLog& log = history.epochs[e];
-        log.epoch = e + 1;
-        log.loss = loss[e];
-        log.val_loss = val_loss[e];
-        log.learning_rate = learning_rate[e];
-        log.seconds = seconds[e];
-        for (std::size_t m = 0; m < names.size(); ++m) log.metrics[names[m]] = metrics[m][e];
-    }
+    if (v.restoring()) history.epochs = columns.epochs(v);
 }
 
 // Every callback's run state, as "callbacks.<index in fit's argument list>".
