@@ -9,6 +9,7 @@
 #include "core/image_shape.hpp"
 #include "core/module.hpp"
 #include "core/random.hpp"
+#include "core/run_state.hpp"
 #include "core/tensor.hpp"
 
 #include "kernels/blas_info.hpp"
@@ -25,6 +26,7 @@
 #include "io/idx.hpp"
 #include "io/npy.hpp"
 #include "io/npz.hpp"
+#include "io/run_state_archive.hpp"
 
 #include "layers/activations.hpp"
 #include "layers/batch_norm.hpp"
@@ -81,6 +83,7 @@
 #include "train/trainer.hpp"
 #include "train/training_state.hpp"
 
+#include "callbacks/backup_and_restore.hpp"
 #include "callbacks/csv_logger.hpp"
 #include "callbacks/early_stopping.hpp"
 #include "callbacks/model_checkpoint.hpp"

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/run_state.hpp"
 #include "../train/history.hpp"
 #include "../train/training_state.hpp"
 #include "monitor.hpp"
@@ -63,6 +64,15 @@ struct EarlyStopping {
     template <Real T>
     void on_train_end(TrainingState<T>& state) {
         if (restore_at_end && run_.stopped_epoch == 0) restore(state);
+    }
+
+    /// What the last fit found, for a run that resumes (core/run_state.hpp).
+    void visit_run_state(RunStateVisitor& v) {
+        if (run_.watch) v.nested("monitor", *run_.watch);
+        v.field("best_epoch", run_.best_epoch);
+        v.field("stopped_epoch", run_.stopped_epoch);
+        v.field("wait", run_.wait);
+        v.nested("best_weights", run_.best_weights);
     }
 
     // What one fit finds; on_train_begin resets it, so the object can serve

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/run_state.hpp"
 #include "../train/history.hpp"
 #include "../train/training_state.hpp"
 #include "monitor.hpp"
@@ -55,6 +56,12 @@ struct ModelCheckpoint {
         if (save_best_only && !run_.watch->improve(run_.watch->value(log))) return;
         state.save_model(path);
         run_.saved_epoch = log.epoch;
+    }
+
+    /// What the last fit did, for a run that resumes (core/run_state.hpp).
+    void visit_run_state(RunStateVisitor& v) {
+        if (run_.watch) v.nested("monitor", *run_.watch);
+        v.field("saved_epoch", run_.saved_epoch);
     }
 
     // What one fit did; on_train_begin resets it. Public only so that the

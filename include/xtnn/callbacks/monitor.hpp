@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "../core/error.hpp"
+#include "../core/run_state.hpp"
 #include "../metrics/named_metric.hpp"
 #include "../train/history.hpp"
 
@@ -55,6 +56,9 @@ public:
         if (better) best_ = current;
         return better;
     }
+
+    /// The best value so far, for a run that resumes (core/run_state.hpp).
+    void visit_run_state(RunStateVisitor& v) { v.field("best", best_); }
 
 private:
     std::string quantity_;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/run_state.hpp"
 #include "../train/history.hpp"
 #include "../train/training_state.hpp"
 #include "monitor.hpp"
@@ -85,6 +86,13 @@ struct ReduceLROnPlateau {
             run_.cooldown_left = cooldown;
             run_.wait = 0;
         }
+    }
+
+    /// What the last fit has seen, for a run that resumes (core/run_state.hpp).
+    void visit_run_state(RunStateVisitor& v) {
+        if (run_.watch) v.nested("monitor", *run_.watch);
+        v.field("wait", run_.wait);
+        v.field("cooldown_left", run_.cooldown_left);
     }
 
     // What one fit has seen; on_train_begin resets it. Public only so that the

@@ -13,8 +13,10 @@
 #include "../core/image_flow.hpp"
 #include "../core/image_shape.hpp"
 #include "../core/module.hpp"
+#include "../core/run_state.hpp"
 #include "../params/packing.hpp"
 #include "../core/tensor.hpp"
+#include "children.hpp"
 #include "final_layer.hpp"
 
 namespace xtnn {
@@ -49,6 +51,7 @@ public:
         impl_->visit(&f, [](void* fn, Param<T>& p) { (*static_cast<std::remove_reference_t<F>*>(fn))(p); });
     }
     void reseed(std::uint64_t seed) { impl_->reseed(seed); }
+    void visit_run_state(RunStateVisitor& v) { impl_->visit_run_state(v); }
     void set_input_grad_required(bool required) { impl_->set_input_grad_required(required); }
 
     // The held module's final layer (compose/final_layer.hpp); null if there is none to fuse with.
@@ -70,6 +73,7 @@ private:
         virtual GraphValue export_graph(GraphSink&, const GraphValue&) const = 0;
         virtual void visit(void* fn, Visitor call) = 0;
         virtual void reseed(std::uint64_t) = 0;
+        virtual void visit_run_state(RunStateVisitor&) = 0;
         virtual void set_input_grad_required(bool) = 0;
         virtual std::unique_ptr<FinalLayer<T>> final_layer() = 0;
     };
@@ -98,6 +102,7 @@ private:
             }
         }
         void reseed(std::uint64_t seed) override { reseed_if_random(module, seed); }
+        void visit_run_state(RunStateVisitor& v) override { visit_module_run_states(module, v); }
         void set_input_grad_required(bool required) override {
             if constexpr (requires { module.set_input_grad_required(required); }) {
                 module.set_input_grad_required(required);

@@ -10,6 +10,7 @@
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../core/random.hpp"
+#include "../core/run_state.hpp"
 
 namespace xtnn::detail {
 
@@ -63,6 +64,17 @@ void for_each_module(M& model, F&& f) {
     if constexpr (requires { model.children(); }) {
         detail::for_each_indexed(model.children(), [&](auto& child, std::size_t) { for_each_module(child, f); });
     }
+}
+
+// The run state (core/run_state.hpp) of every module in `model` that has one,
+// numbered in for_each_module's order: Dropout's random streams, and those
+// inside run-time containers, which have the hook themselves.
+template <class M>
+void visit_module_run_states(M& model, RunStateVisitor& v) {
+    std::size_t index = 0;
+    for_each_module(model, [&](auto& module) {
+        if constexpr (HasRunState<std::remove_cvref_t<decltype(module)>>) v.nested(std::to_string(index++), module);
+    });
 }
 
 }  // namespace xtnn

@@ -16,6 +16,7 @@
 #include "../core/module.hpp"
 #include "../params/packing.hpp"
 #include "../core/random.hpp"
+#include "../core/run_state.hpp"
 #include "../core/tensor.hpp"
 #include "any_module.hpp"
 #include "final_layer.hpp"
@@ -91,6 +92,9 @@ public:
     }
     void reseed(std::uint64_t seed) {
         for (std::size_t i = 0; i < modules_.size(); ++i) modules_[i].reseed(derive_seed(seed, i));
+    }
+    void visit_run_state(RunStateVisitor& v) {
+        for (std::size_t i = 0; i < modules_.size(); ++i) v.nested(std::to_string(i), modules_[i]);
     }
     void set_input_grad_required(bool required) {
         if (!modules_.empty()) modules_.front().set_input_grad_required(required);

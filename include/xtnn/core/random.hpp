@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <limits>
 #include <numbers>
+#include <span>
+
+#include "run_state.hpp"
 
 namespace xtnn {
 
@@ -71,6 +74,13 @@ public:
     }
 
     double normal(double mean, double stddev) noexcept { return mean + stddev * normal(); }
+
+    /// The engine's position, for a run that resumes (core/run_state.hpp).
+    void visit_run_state(RunStateVisitor& v) {
+        v.field("words", std::span<std::uint64_t>(s_));
+        v.field("spare", spare_);
+        v.field("has_spare", has_spare_);
+    }
 
     // Uniform integer in [0, n) without modulo bias (Lemire's method); n > 0.
     std::uint64_t below(std::uint64_t n) noexcept {

@@ -107,15 +107,66 @@ void load_extra(const NpzArchive& archive, X& extra) {
 
 }  // namespace detail
 
+/// Adds what `save` writes to `writer`, for a file that holds more (a run's backup).
 template <Model M, CheckpointExtra... Extras>
-void save(M& model, const std::filesystem::path& path, Extras&... extras) {
+void add_checkpoint(NpzWriter& writer, M& model, Extras&... extras) {
     using T = value_type_t<M>;
     require_initialized(model, "save");
-    NpzWriter writer;
     model.visit_parameters([&](Param<T>& p) { writer.add(p.name(), p.data(), {p.rows(), p.cols()}); });
     (detail::add_extra(writer, extras), ...);
+}
+
+template <Model M, CheckpointExtra... Extras>
+void save(M& model, const std::filesystem::path& path, Extras&... extras) {
+    NpzWriter writer;
+    add_checkpoint(writer, model, extras...);
     writer.save(path);
 }
+
+namespace detail {
+
+// What keeps `archive` from loading into `model`: a missing, misshapen or
+// non-float parameter, or an array that is neither a parameter nor an extra's.
+template <Model M>
+std::vector<std::string> checkpoint_problems(M& model, const NpzArchive& archive) {
+    using T = value_type_t<M>;
+    std::vector<std::string> problems;
+    std::vector<std::string> expected;
+    model.visit_parameters([&](Param<T>& p) {
+        expected.push_back(p.name());
+        if (!archive.contains(p.name())) {
+            problems.push_back(concat("missing '", p.name(), "' (", p.rows(), " x ", p.cols(), ")"));
+            return;
+        }
+        const NpyArray& a = archive.get(p.name());
+        const bool shape_ok = (a.rank() == 2 && a.shape[0] == p.rows() && a.shape[1] == p.cols()) ||
+                              (a.rank() == 1 && p.rows() == 1 && a.shape[0] == p.cols());
+        if (!shape_ok) {
+            problems.push_back(concat("'", p.name(), "' has shape ", shape_text(a.shape),
+                                      " in the file, the model needs (", p.rows(), ", ", p.cols(), ")"));
+        } else if (a.dtype != DType::float32 && a.dtype != DType::float64) {
+            problems.push_back(concat("'", p.name(), "' has dtype ", dtype_name(a.dtype)));
+        }
+    });
+    for (const std::string& name : archive.names()) {
+        const bool known = std::find(expected.begin(), expected.end(), name) != expected.end();
+        const bool extra = name.starts_with("optimizer.") || name.starts_with("scaler.");
+        if (!known && !extra) problems.push_back(concat("unexpected '", name, "'"));
+    }
+    return problems;
+}
+
+// Throws "<source>: <what> (N problems):" and one line per problem, if there are any.
+inline void fail_on_problems(std::string_view source, std::string_view what,
+                             const std::vector<std::string>& problems) {
+    if (problems.empty()) return;
+    std::string message =
+        concat(source, ": ", what, " (", problems.size(), " problem", problems.size() == 1 ? "" : "s", "):");
+    for (const auto& p : problems) message += "\n  " + p;
+    fail(message);
+}
+
+}  // namespace detail
 
 // Loads what `save` wrote, from an archive already read (`read_npz`,
 // `parse_npz`). Every parameter of the model must be in it with its shape
@@ -126,35 +177,8 @@ template <Model M, CheckpointExtra... Extras>
 void load(M& model, const NpzArchive& archive, Extras&... extras) {
     using T = value_type_t<M>;
     const std::string_view source = archive.source();
-    std::vector<std::string> problems;
-    std::vector<std::string> expected;
-    model.visit_parameters([&](Param<T>& p) {
-        expected.push_back(p.name());
-        if (!archive.contains(p.name())) {
-            problems.push_back(detail::concat("missing '", p.name(), "' (", p.rows(), " x ", p.cols(), ")"));
-            return;
-        }
-        const NpyArray& a = archive.get(p.name());
-        const bool shape_ok = (a.rank() == 2 && a.shape[0] == p.rows() && a.shape[1] == p.cols()) ||
-                              (a.rank() == 1 && p.rows() == 1 && a.shape[0] == p.cols());
-        if (!shape_ok) {
-            problems.push_back(detail::concat("'", p.name(), "' has shape ", detail::shape_text(a.shape),
-                                              " in the file, the model needs (", p.rows(), ", ", p.cols(), ")"));
-        } else if (a.dtype != DType::float32 && a.dtype != DType::float64) {
-            problems.push_back(detail::concat("'", p.name(), "' has dtype ", dtype_name(a.dtype)));
-        }
-    });
-    for (const std::string& name : archive.names()) {
-        const bool known = std::find(expected.begin(), expected.end(), name) != expected.end();
-        const bool extra = name.starts_with("optimizer.") || name.starts_with("scaler.");
-        if (!known && !extra) problems.push_back(detail::concat("unexpected '", name, "'"));
-    }
-    if (!problems.empty()) {
-        std::string message = detail::concat(source, ": the checkpoint does not match the model (",
-                                             problems.size(), " problem", problems.size() == 1 ? "" : "s", "):");
-        for (const auto& p : problems) message += "\n  " + p;
-        detail::fail(message);
-    }
+    detail::fail_on_problems(source, "the checkpoint does not match the model",
+                             detail::checkpoint_problems(model, archive));
     // Convert everything into copies first, so a bad value leaves the model
     // and the extras untouched.
     std::vector<T> staged;

@@ -6,11 +6,13 @@
 // gives the same draws with SSE2, AVX2 and AVX-512 builds.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
 #include "../core/random.hpp"
+#include "../core/run_state.hpp"
 #include "../core/tensor.hpp"
 
 namespace xtnn::detail {
@@ -32,6 +34,11 @@ public:
                 state_[w + 1][lane] = static_cast<std::uint32_t>(bits >> 32);
             }
         }
+    }
+
+    /// Every lane's position, for a run that resumes (core/run_state.hpp).
+    void visit_run_state(RunStateVisitor& v) {
+        v.field("words", std::span<std::uint32_t, 4 * lanes>(&state_[0][0], 4 * lanes));
     }
 
     // Writes n uniform integers in [0, 65536), each exactly representable in T.

@@ -13,6 +13,7 @@
 #include "../core/graph_sink.hpp"
 #include "../core/matrix_view.hpp"
 #include "../core/module.hpp"
+#include "../core/run_state.hpp"
 #include "../kernels/bulk_rng.hpp"
 #include "../core/tensor.hpp"
 
@@ -80,6 +81,8 @@ public:
     }
 
     void reseed(std::uint64_t seed) { rng_.reseed(seed); }
+    /// The random stream's position, for a run that resumes (core/run_state.hpp).
+    void visit_run_state(RunStateVisitor& v) { v.nested("rng", rng_); }
     double rate() const { return rate_; }
     std::string describe() const { return detail::concat("Dropout(", rate_, ")"); }
     // Evaluation drops nothing: an exported graph passes the input on.

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "../core/check_finite.hpp"
@@ -26,6 +27,7 @@
 #include "fit_options.hpp"
 #include "history.hpp"
 #include "predict.hpp"
+#include "run_backup.hpp"
 #include "trainer.hpp"
 #include "training_state.hpp"
 
@@ -194,6 +196,16 @@ void stop_if_diverged(const EpochLog& log, History& history, TrainingState<T>& s
     state.request_stop(concat("training diverged: the loss became ", log.loss, " in epoch ", log.epoch));
 }
 
+// Continues the run in the backup that a callback asked for, if it exists yet.
+template <class Strategy, class Backup>
+void resume_if_backed_up(const Strategy&, Backup& run_backup, const std::filesystem::path& path) {
+    if constexpr (!std::is_same_v<Strategy, LocalTraining>) {
+        fail("BackupAndRestore: distributed::fit cannot resume runs (every process has its own shuffle and ",
+             "dropout streams); use ModelCheckpoint through root_only instead");
+    }
+    if (std::filesystem::exists(path)) run_backup.restore(path);
+}
+
 // fit's loop, for one process or (with a data-parallel strategy) many.
 template <class Strategy, Model M, Optimizer O, Loss<value_type_t<M>> L, class... Cs>
 History fit_with(const Strategy& strategy, M& model, O& optimizer, const L& loss, const Dataset<value_type_t<M>>& train,
@@ -212,8 +224,11 @@ History fit_with(const Strategy& strategy, M& model, O& optimizer, const L& loss
     auto each_callback = [&](auto&& hook) { (hook(callbacks), ...); };
 
     each_callback([&](auto& c) { on_train_begin(c, state); });
+    RunBackup<M, O, Cs...> run_backup(run_settings(options, train, validation), model, optimizer, state, history,
+                                      shuffle_rng, callbacks...);
+    if (!state.backup.empty()) resume_if_backed_up(strategy, run_backup, state.backup);
     ValidationPass<T> validation_pass(strategy, validation);
-    for (std::size_t epoch = 0; epoch < options.epochs && !state.stop; ++epoch) {
+    for (std::size_t epoch = state.epoch; epoch < options.epochs && !state.stop; ++epoch) {
         const auto start = Clock::now();
         state.epoch = epoch;
         each_callback([&](auto& c) { on_epoch_begin(c, state); });
@@ -224,6 +239,7 @@ History fit_with(const Strategy& strategy, M& model, O& optimizer, const L& loss
         stop_if_diverged(log, history, state);
         history.epochs.push_back(std::move(log));
         each_callback([&](auto& c) { on_epoch_end(c, state); });
+        if (!state.backup.empty()) run_backup.save(state.backup);
     }
     each_callback([&](auto& c) { on_train_end(c, state); });
     return history;

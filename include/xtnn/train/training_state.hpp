@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../core/module.hpp"
+#include "../core/run_state.hpp"
 #include "../core/tensor.hpp"
 #include "history.hpp"
 
@@ -38,6 +39,11 @@ struct TrainingState {
     // Saves the model with the optimizer's state to an .npz, atomically
     // (io/checkpoint.hpp's save); ModelCheckpoint calls it.
     std::function<void(const std::filesystem::path&)> save_model;
+    // Set in on_train_begin by a callback that keeps the run resumable
+    // (BackupAndRestore): once every on_train_begin has run, fit continues the
+    // run this file holds, if it exists (train/run_backup.hpp), and rewrites it,
+    // atomically, after every epoch's on_epoch_end hooks.
+    std::filesystem::path backup;
 
     // The log of the epoch that just ended (valid in on_epoch_end).
     const EpochLog& last_log() const { return history->epochs.back(); }
@@ -67,6 +73,10 @@ public:
     }
     template <Real T>
     bool empty() const { return store_.template get<T>().empty(); }
+    void visit_run_state(RunStateVisitor& v) {
+        v.field("float", store_.f);
+        v.field("double", store_.d);
+    }
 
 private:
     template <class T>
