@@ -138,6 +138,18 @@ NResult tune_one(std::size_t n, const Options& o) {
     return out;
 }
 
+// "prep=binarize lr=0.00123": reals to 3 significant digits (the results file keeps them exact).
+std::string brief(const tune::Config& config) {
+    std::string text;
+    for (const auto& [name, value] : config.values()) {
+        char number[32];
+        if (value.kind() == tune::ValueKind::real) std::snprintf(number, sizeof number, "%.3g", value.real());
+        text += (text.empty() ? "" : " ") + name + "=" +
+                (value.kind() == tune::ValueKind::real ? std::string(number) : value.to_string());
+    }
+    return text;
+}
+
 std::string table(const std::vector<NResult>& results) {
     std::ostringstream md;
     md << "| n | data | Bayes | chosen configuration | val (search) | test 40 / 42 / 44 | test mean | trials | "
@@ -145,7 +157,7 @@ std::string table(const std::vector<NResult>& results) {
     char line[512];
     for (const NResult& r : results) {
         std::snprintf(line, sizeof line, "| %zu | %s | %.1f | %s | %.2f | %.2f / %.2f / %.2f | %.2f | %zu | %.0f |\n",
-                      r.n, r.origin.c_str(), 100 * r.bayes, r.chosen.config.describe().c_str(),
+                      r.n, r.origin.c_str(), 100 * r.bayes, brief(r.chosen.config).c_str(),
                       100 * r.chosen.metric, 100 * r.finals[0].test_accuracy, 100 * r.finals[1].test_accuracy,
                       100 * r.finals[2].test_accuracy, 100 * mean_test(r), r.trials, r.study_seconds);
         md << line;
@@ -161,7 +173,7 @@ int run(int argc, char** argv) {
         results.push_back(tune_one(n, o));
         const NResult& r = results.back();
         std::printf("n=%zu: chosen %s (val %.4f at epoch %zu); test accuracy over seeds 40/42/44: %.4f\n", n,
-                    r.chosen.config.describe().c_str(), r.chosen.metric, r.chosen.best_epoch, mean_test(r));
+                    brief(r.chosen.config).c_str(), r.chosen.metric, r.chosen.best_epoch, mean_test(r));
         std::fflush(stdout);
     }
     const std::string md = table(results);
