@@ -401,3 +401,38 @@ TEST_CASE("export errors name the module, the path or the opset") {
     CHECK(error_of([&] { export_onnx(cnn, file, ImageShape{1, 3, 27}); }).find("takes a 1x9x9 input image") !=
           std::string::npos);
 }
+
+// The two directions against each other: what export_onnx writes, import_onnx reads
+// back into a model that predicts the same (the importer is checked against PyTorch's
+// exports in test_import.cpp, the exporter against onnxruntime above).
+template <class M>
+void check_round_trip(M& model, const std::string& name, const Tensor<float>& x, std::optional<ImageShape> image) {
+    const auto file = scratch(name + "_round_trip.onnx");
+    if (image) {
+        export_onnx(model, file, *image);
+    } else {
+        export_onnx(model, file, x.shape(1));
+    }
+    auto imported = import_onnx<float>(file);
+    const Tensor<float> expected = predict(model, x);
+    const Tensor<float> got = predict(imported, x);
+    REQUIRE(got.shape(1) == expected.shape(1));
+    CHECK(xt::amax(xt::abs(got - expected))() <= 1e-6f);
+    CHECK(parameter_count(imported) == parameter_count(model));
+}
+
+TEST_CASE("xtnn's exports import back into xtnn with the same predictions") {
+    auto fcnn = paper_fcnn(12);
+    randomize(fcnn, 11);
+    check_round_trip(fcnn, "fcnn", uniform_rows(33, 12, 12), std::nullopt);
+
+    auto wdnn = testing::paper_wdnn(9);
+    randomize(wdnn, 13);
+    check_round_trip(wdnn, "wdnn", uniform_rows(33, 9, 14), std::nullopt);
+
+    auto cnn = small_cnn();
+    randomize(cnn, 15);
+    const ImageShape image{1, 9, 9};
+    check_round_trip(cnn, "cnn_images", uniform_rows(17, image.size(), 16), image);
+    check_round_trip(cnn, "cnn_rows", uniform_rows(17, image.size(), 17), std::nullopt);
+}

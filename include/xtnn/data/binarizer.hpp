@@ -23,7 +23,7 @@
 namespace xtnn {
 
 template <Real T>
-class Binarizer {
+class Binarizer : public detail::FittedTransform<T, Binarizer<T>> {
 public:
     static constexpr std::string_view name = "Binarizer";
 
@@ -63,16 +63,7 @@ public:
         }
     }
 
-    Tensor<T> transform(const Tensor<T>& X) const {
-        Tensor<T> result = X;
-        transform_inplace(result);
-        return result;
-    }
-
-    Tensor<T> fit_transform(const Tensor<T>& X) {
-        fit(X);
-        return transform(X);
-    }
+    Tensor<T> transform(const Tensor<T>& X) const { return this->transformed_copy(X); }
 
     /// The fitted thresholds, for saving and loading (data/scaler.hpp's
     /// contract); loaded values must be finite, an empty array leaves the

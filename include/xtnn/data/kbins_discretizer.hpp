@@ -46,7 +46,7 @@ struct KBinsOptions {
 };
 
 template <Real T>
-class KBinsDiscretizer {
+class KBinsDiscretizer : public detail::FittedTransform<T, KBinsDiscretizer<T>> {
 public:
     static constexpr std::string_view name = "KBinsDiscretizer";
 
@@ -104,11 +104,6 @@ public:
         return result;
     }
 
-    Tensor<T> fit_transform(const Tensor<T>& X) {
-        fit(X);
-        return transform(X);
-    }
-
     /// Bin indices (ordinal) or one-hot rows back to the centre of each bin.
     Tensor<T> inverse_transform(const Tensor<T>& binned) const {
         const std::string who = detail::concat(name, ".inverse_transform");
@@ -126,25 +121,15 @@ public:
         return result;
     }
 
-    /// Options, bins per feature and edges, for saving and loading (the
-    /// contract of data/scaler.hpp): a loaded discretizer transforms exactly
-    /// as the saved one, with its options. Loaded values are validated; on a
-    /// problem the discretizer is left unfitted. Empty bins and edges (an
-    /// unfitted discretizer was saved) leave it unfitted.
-    template <class F>
-    void visit_state(F&& f) {
-        State state = this->state();
-        visit(state, f);
-        restore(std::move(state));
-    }
-
-    template <class F>
-    void visit_state(F&& f) const {
-        const State state = this->state();
-        visit(state, f);
-    }
+    /// Options, bins per feature and edges are the saved state
+    /// (detail::FittedTransform::visit_state): a loaded discretizer transforms
+    /// exactly as the saved one, with its options; loaded values are validated,
+    /// and on a problem the discretizer is left unfitted. Empty bins and edges
+    /// (an unfitted discretizer was saved) leave it unfitted.
 
 private:
+    friend class detail::FittedTransform<T, KBinsDiscretizer<T>>;
+
     struct State {
         std::vector<T> options;  // n_bins, strategy (0 uniform, 1 quantile), encode (0 ordinal, 1 one_hot)
         std::vector<T> n_bins;

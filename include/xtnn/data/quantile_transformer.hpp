@@ -49,7 +49,7 @@ struct QuantileTransformerOptions {
 };
 
 template <Real T>
-class QuantileTransformer {
+class QuantileTransformer : public detail::FittedTransform<T, QuantileTransformer<T>> {
 public:
     static constexpr std::string_view name = "QuantileTransformer";
 
@@ -94,16 +94,7 @@ public:
 
     void transform_inplace(Tensor<T>& X) const { map_inplace(X, "transform", &QuantileTransformer::forward); }
 
-    Tensor<T> transform(const Tensor<T>& X) const {
-        Tensor<T> result = X;
-        transform_inplace(result);
-        return result;
-    }
-
-    Tensor<T> fit_transform(const Tensor<T>& X) {
-        fit(X);
-        return transform(X);
-    }
+    Tensor<T> transform(const Tensor<T>& X) const { return this->transformed_copy(X); }
 
     Tensor<T> inverse_transform(const Tensor<T>& X) const {
         Tensor<T> result = X;
@@ -111,25 +102,14 @@ public:
         return result;
     }
 
-    /// Options and quantiles, for saving and loading (the contract of
-    /// data/scaler.hpp): a loaded transformer maps exactly as the saved one,
-    /// with its options. Loaded values are validated; on a problem the
-    /// transformer is left unfitted. Empty quantiles (an unfitted transformer
-    /// was saved) leave it unfitted.
-    template <class F>
-    void visit_state(F&& f) {
-        State state = this->state();
-        visit(state, f);
-        restore(std::move(state));
-    }
-
-    template <class F>
-    void visit_state(F&& f) const {
-        const State state = this->state();
-        visit(state, f);
-    }
+    /// Options and quantiles are the saved state (detail::FittedTransform::visit_state):
+    /// a loaded transformer maps exactly as the saved one, with its options; loaded
+    /// values are validated, and on a problem the transformer is left unfitted.
+    /// Empty quantiles (an unfitted transformer was saved) leave it unfitted.
 
 private:
+    friend class detail::FittedTransform<T, QuantileTransformer<T>>;
+
     // scikit-learn's BOUNDS_THRESHOLD: how close to the ends the normal output is clipped.
     static constexpr double bounds_threshold = 1e-7;
 
