@@ -181,13 +181,15 @@ void load(M& model, const NpzArchive& archive, Extras&... extras) {
                              detail::checkpoint_problems(model, archive));
     // Convert everything into copies first, so a bad value leaves the model
     // and the extras untouched.
-    std::vector<T> staged;
+    std::size_t total = 0;
+    model.visit_parameters([&](Param<T>& p) { total += p.size(); });
+    std::vector<T> staged(total);
+    std::size_t next = 0;
     model.visit_parameters([&](Param<T>& p) {
-        const NpyArray& a = archive.get(p.name());
-        const std::size_t at = staged.size();
-        staged.resize(at + p.size());
-        a.copy_values(std::span(staged).subspan(at, p.size()));
-        detail::check_loaded_values(std::span<const T>(staged).subspan(at), p.name(), source, p.nonnegative());
+        const auto slot = std::span(staged).subspan(next, p.size());
+        archive.get(p.name()).copy_values(slot);
+        detail::check_loaded_values(std::span<const T>(slot), p.name(), source, p.nonnegative());
+        next += p.size();
     });
     std::tuple<Extras...> staged_extras(extras...);
     std::apply([&](auto&... staged_extra) { (detail::load_extra(archive, staged_extra), ...); }, staged_extras);
