@@ -13,6 +13,7 @@
 #include "core/tensor.hpp"
 
 #include "kernels/blas_info.hpp"
+#include "kernels/denormals.hpp"
 #include "kernels/gemm.hpp"
 
 #include "params/graph_parameter.hpp"

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "../core/check_finite.hpp"
+#include "../kernels/denormals.hpp"
 #include "../core/error.hpp"
 #include "../core/random.hpp"
 #include "../data/batches.hpp"
@@ -213,6 +214,7 @@ History fit_with(const Strategy& strategy, M& model, O& optimizer, const L& loss
     using T = value_type_t<M>;
     using Clock = std::chrono::steady_clock;
     check_fit_arguments(model, loss, train, validation, options);
+    const FlushDenormals flush(options.flush_denormals);
     prepare_model(strategy, model, options.seed);
     // Each process shuffles its own rows.
     Rng shuffle_rng(derive_seed(derive_seed(options.seed, 2), strategy.process()));
