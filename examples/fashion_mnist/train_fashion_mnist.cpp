@@ -165,7 +165,7 @@ void write_results(const std::vector<Result>& results, const Options& o, const x
     std::cout << "results: " << (o.out / "results.md").string() << '\n';
 }
 
-int run(int argc, char** argv) {
+void run(int argc, char** argv) {
     const Options o = parse(argc, argv);
     xtnn::set_blas_threads(o.threads);
     std::cout << "BLAS: " << xtnn::blas_config() << "; gemm backend " << xtnn::gemm_backend_config() << '\n';
@@ -178,19 +178,10 @@ int run(int argc, char** argv) {
     std::vector<Result> results;
     for (const std::string& name : o.models) results.push_back(run_model(name, data, o));
     write_results(results, o, data);
-    return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const cli::HelpRequested& help) {
-        std::cout << help.usage << '\n';
-        return 0;
-    } catch (const std::exception& e) {
-        std::cerr << "train_fashion_mnist: " << e.what() << '\n';
-        return 1;
-    }
+    return cli::run_main("train_fashion_mnist", [&] { run(argc, argv); });
 }

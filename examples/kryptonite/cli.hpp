@@ -2,6 +2,8 @@
 // A small command-line parser for the example programs: --name value pairs and
 // --flag switches, with a usage text and clear errors for unknown options.
 #include <algorithm>
+#include <cstdio>
+#include <exception>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -76,5 +78,22 @@ private:
     std::map<std::string, std::string> values_;
     std::vector<std::string> known_;
 };
+
+// main's handlers for the example programs: --help prints the usage (ending in a
+// newline); an error is one line on stderr, "<program>: <message>", and exit status 1.
+template <class Body>
+int run_main(const char* program, Body&& body) {
+    try {
+        body();
+        return 0;
+    } catch (const HelpRequested& help) {
+        std::fputs(help.usage.c_str(), stdout);
+        if (!help.usage.ends_with('\n')) std::fputc('\n', stdout);
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", program, e.what());
+        return 1;
+    }
+}
 
 }  // namespace cli

@@ -14,7 +14,7 @@
 #include "single_run.hpp"
 
 int main(int argc, char** argv) {
-    return paper::run_main("fcnn", [&] {
+    return cli::run_main("fcnn", [&] {
         const paper::SingleRun o = paper::parse_single_run("fcnn", argc, argv);
         const paper::RunConfig& c = o.config;
         xtnn::set_blas_threads(1);  // a small model: more BLAS threads cost more than they give

@@ -72,19 +72,4 @@ inline void report(const SingleRun& o, const KryptoniteSet& set, const RunResult
     xtnn::write_file_atomically(o.json_path, json.str());
 }
 
-// main's handlers: --help prints the usage; an error is one line on stderr.
-template <class Body>
-int run_main(const char* program, Body&& body) {
-    try {
-        body();
-        return 0;
-    } catch (const cli::HelpRequested& help) {
-        std::fputs(help.usage.c_str(), stdout);
-        return 0;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s: %s\n", program, e.what());
-        return 1;
-    }
-}
-
 }  // namespace paper

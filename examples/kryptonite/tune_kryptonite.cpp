@@ -169,7 +169,7 @@ std::string table(const std::vector<NResult>& results) {
     return md.str();
 }
 
-int run(int argc, char** argv) {
+void run(int argc, char** argv) {
     const Options o = parse(argc, argv);
     std::filesystem::create_directories(o.out);
     std::vector<NResult> results;
@@ -185,19 +185,10 @@ int run(int argc, char** argv) {
     const std::string md = table(results);
     write_file_atomically(o.out / "beyond.md", md);
     std::printf("\n%s\nresults: %s\n", md.c_str(), o.out.string().c_str());
-    return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const cli::HelpRequested& help) {
-        std::printf("%s\n", help.usage.c_str());
-        return 0;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "tune_kryptonite: %s\n", e.what());
-        return 1;
-    }
+    return cli::run_main("tune_kryptonite", [&] { run(argc, argv); });
 }

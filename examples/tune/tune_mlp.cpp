@@ -55,7 +55,7 @@ auto train_model(const tune::Config& c, const Splits& data, std::size_t epochs, 
     return model;
 }
 
-int run(int argc, char** argv) {
+void run(int argc, char** argv) {
     cli::Args args(argc, argv, usage);
     const auto n = args.get<std::size_t>("--n", 9);
     const auto rows = args.get<std::size_t>("--rows", 0);
@@ -104,19 +104,10 @@ int run(int argc, char** argv) {
     std::printf("chosen: trial %zu (%s), val_accuracy %.4f at epoch %zu; test accuracy %.4f\n", best.id,
                 best.config.describe().c_str(), best.metric, best.best_epoch, evaluate(model, data.test, Accuracy{}));
     std::printf("results: %s\n", out.string().c_str());
-    return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const cli::HelpRequested& help) {
-        std::printf("%s\n", help.usage.c_str());
-        return 0;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "tune_mlp: %s\n", e.what());
-        return 1;
-    }
+    return cli::run_main("tune_mlp", [&] { run(argc, argv); });
 }
