@@ -6,8 +6,9 @@
 //       model with fuse_blocks(model, false), its deep blocks run module by module
 //   epoch/<model>/n<n>/b64: one shuffled epoch over the Kryptonite-n training
 //       split (40 % of 2000·n rows: 7,200 at n = 9, 36,000 at n = 45)
-//   infer/<model>/n<n>/b4096: forward in eval mode; counters samples/s, gemm_us (its
-//       forward gemms alone) and infer/gemm (the pass ÷ gemm_us)
+//   infer/<model>/n<n>/b4096: predict (eval mode, default_eval_batch_size rows per pass);
+//       counters samples/s, gemm_us (its forward gemms alone, at 4096 rows) and
+//       infer/gemm (the pass ÷ gemm_us); `/one_pass`: one forward over all 4096 rows
 #include <string>
 
 #include "bench_common.hpp"
@@ -72,15 +73,16 @@ void run_epoch(benchmark::State& state, Model& model, std::size_t n) {
 }
 
 template <class Model>
-void run_inference(benchmark::State& state, Model& model, std::size_t n) {
+void run_inference(benchmark::State& state, Model& model, std::size_t n, bool one_pass) {
     constexpr std::size_t batch = 4096;
     init_parameters(model, 1);
     const Tensor<float> x = bench::random_tensor<float>(batch, n, 5);
     model.forward(x, Mode::eval);  // sizes every buffer
     bench::GemmSequence<float> gemms(bench::inference_gemms(model, batch));
     const double gemm_seconds = gemms.median_seconds();
-    const double seconds =
-        bench::time_loop(state, [&] { benchmark::DoNotOptimize(model.forward(x, Mode::eval).data()); });
+    const double seconds = bench::time_loop(state, [&] {
+        benchmark::DoNotOptimize(one_pass ? model.forward(x, Mode::eval).data() : predict(model, x).data());
+    });
     state.counters["gemm_us"] = gemm_seconds * 1e6;
     state.counters["infer/gemm"] = seconds / gemm_seconds;
     state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
@@ -95,10 +97,13 @@ void register_model(const std::string& model, Make make) {
             auto m = make(n);
             run_epoch(state, m, n);
         })->UseRealTime()->Unit(benchmark::kMillisecond);
-        benchmark::RegisterBenchmark(("infer/" + suffix + "/b4096").c_str(), [=](benchmark::State& state) {
-            auto m = make(n);
-            run_inference(state, m, n);
-        })->UseRealTime();
+        for (const bool one_pass : {false, true}) {
+            const std::string name = "infer/" + suffix + "/b4096" + (one_pass ? "/one_pass" : "");
+            benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
+                auto m = make(n);
+                run_inference(state, m, n, one_pass);
+            })->UseRealTime();
+        }
     }
 }
 

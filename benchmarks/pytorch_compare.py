@@ -188,7 +188,7 @@ def xtnn_round(binary, threads, min_time, wanted):
     env = dict(os.environ, XTNN_BENCH_THREADS=str(threads))
     listed = subprocess.run([binary, "--benchmark_list_tests"], env=env, check=True, capture_output=True,
                             text=True).stdout.split()
-    names = [n for n in listed if re.match(r"(step/.*/static|epoch/|infer/.*/b4096)", n)
+    names = [n for n in listed if re.match(r"(step/.*/static|epoch/|infer/.*/b4096/real_time$)", n)
              and wanted(n.removesuffix("/real_time").removesuffix("/static"))]
     if not names:
         return {}, {}

@@ -8,7 +8,8 @@
 //   fused forward:    bias copy, gemm | activation + BN sum | BN squared deviations | normalize + Dropout
 //   unfused backward: Dropout | BN sums | BN dx | activation | bias sum | gemms
 //   fused backward:   Dropout + BN sums | BN dx + activation + bias sum | gemms
-// (evaluation: one pass each way after and before the gemms). Every element
+// (evaluation: one pass each way after and before the gemms, and the
+// activation is not stored but recomputed in backward). Every element
 // goes through the same formulas in the same order as in the modules
 // themselves (NormalizationFormulas, Dropout::masked, the op's apply and
 // derivative, the same row-by-row sums), so results are bit-identical; the
@@ -95,15 +96,16 @@ struct DenseBlockFusion {
                 }
             });
         } else {
+            // Evaluation writes only the block's output (inference's cost is its memory traffic);
+            // backward recomputes the activation from z.
             norm.use_running_statistics();
             for (std::size_t r = 0; r < rows; ++r) {
                 elementwise(
                     f,
-                    [op](auto zv, auto& av, auto mean, auto scale, auto beta, auto& y) {
-                        av = op.apply(zv);
-                        y = NormalizationFormulas::normalized(av, mean, scale, beta);
+                    [op](auto zv, auto mean, auto scale, auto beta, auto& y) {
+                        y = NormalizationFormulas::normalized(op.apply(zv), mean, scale, beta);
                     },
-                    z.data() + r * f, a.data() + r * f, norm.mean(), norm.scale(), norm.beta_at(), out.row(r));
+                    z.data() + r * f, norm.mean(), norm.scale(), norm.beta_at(), out.row(r));
             }
         }
     }
@@ -150,19 +152,21 @@ struct DenseBlockFusion {
                         norm.scale(), norm.slope(), norm.offset(), dz.data() + r * f, db);
                 }
             } else {
-                // Evaluation: dx = γ/σ·dy does not wait for the sums, so one pass.
+                // Evaluation: dx = γ/σ·dy does not wait for the sums, so one pass. The
+                // activation is recomputed from z: an evaluation forward does not store it.
                 for (std::size_t r = 0; r < rows; ++r) {
                     elementwise(
                         f,
-                        [keep, op](auto g, auto draw, auto zv, auto av, auto mean, auto inv_std, auto scale,
-                                   auto& s, auto& sx, auto& dzv, auto& dbv) {
+                        [keep, op](auto g, auto draw, auto zv, auto mean, auto inv_std, auto scale, auto& s,
+                                   auto& sx, auto& dzv, auto& dbv) {
+                            const auto av = op.apply(zv);
                             const auto kept = keep(g, draw);
                             NormalizationFormulas::add_gradient_sums(kept, av, mean, inv_std, s, sx);
                             dzv = scale * kept * op.derivative(zv, av);
                             dbv += dzv;
                         },
-                        dy.row(r), draws_row(dropped, a, r), z.data() + r * f, a.data() + r * f, norm.mean(),
-                        norm.inv_std(), norm.scale(), sum_dy, sum_dy_xhat, dz.data() + r * f, db);
+                        dy.row(r), draws_row(dropped, a, r), z.data() + r * f, norm.mean(), norm.inv_std(),
+                        norm.scale(), sum_dy, sum_dy_xhat, dz.data() + r * f, db);
                 }
                 norm.finish_gradient_sums(rows, false);
             }

@@ -10,6 +10,7 @@
 #include "../data/dataset.hpp"
 #include "../metrics/metric.hpp"
 #include "../params/model_parameters.hpp"
+#include "fit_options.hpp"
 
 namespace xtnn {
 
@@ -26,7 +27,8 @@ void copy_rows(const Tensor<T>& source, std::size_t begin, std::size_t count, Te
 
 /// The model's outputs for every row of `x`, computed in evaluation mode.
 template <Model M>
-Tensor<value_type_t<M>> predict(M& model, const Tensor<value_type_t<M>>& x, std::size_t batch_size = 1024) {
+Tensor<value_type_t<M>> predict(M& model, const Tensor<value_type_t<M>>& x,
+                                 std::size_t batch_size = default_eval_batch_size) {
     using T = value_type_t<M>;
     if (batch_size == 0) detail::fail("predict: batch_size must be >= 1, got 0");
     if (const auto in = model.input_width(); in && *in != x.shape(1)) {
@@ -46,13 +48,15 @@ Tensor<value_type_t<M>> predict(M& model, const Tensor<value_type_t<M>>& x, std:
 }
 
 template <Model M>
-Tensor<value_type_t<M>> predict(M& model, const Dataset<value_type_t<M>>& data, std::size_t batch_size = 1024) {
+Tensor<value_type_t<M>> predict(M& model, const Dataset<value_type_t<M>>& data,
+                                 std::size_t batch_size = default_eval_batch_size) {
     return predict(model, data.X, batch_size);
 }
 
 /// A metric (Accuracy{}, AUC{}, ...) of the model's predictions on `data`.
 template <Model M, Metric<value_type_t<M>> Score>
-double evaluate(M& model, const Dataset<value_type_t<M>>& data, const Score& metric, std::size_t batch_size = 1024) {
+double evaluate(M& model, const Dataset<value_type_t<M>>& data, const Score& metric,
+                std::size_t batch_size = default_eval_batch_size) {
     if (data.size() == 0) detail::fail("evaluate: the dataset is empty");
     return metric(predict(model, data, batch_size), data.y);
 }
