@@ -6,7 +6,8 @@
 # OBJECT library xtnn_pch, and every listed target reuses that PCH: about 2 s of
 # parsing saved per translation unit (docs/benchmarks.md, "Compile time").
 # Off by default, because a PCH is force-included first and would hide a test's
-# or example's missing #include; CI builds without it. Only targets compiled with
+# or example's missing #include; CI's Release build goes without it (its
+# sanitizer build, run for memory errors, uses it). Only targets compiled with
 # exactly xtnn_pch's flags and definitions may reuse it (GCC rejects a PCH built
 # with other macros, and -Winvalid-pch is an error under XTNN_WERROR): the unit
 # tests and the serial examples. Doc snippets and the standalone-header check

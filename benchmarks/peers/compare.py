@@ -58,20 +58,26 @@ def measure(builds, rounds, core, min_time):
     return samples, contexts
 
 
+XTNN_PROGRAMS = ("xtnn", "xtnn_auto")  # the default gemm backend, and `auto` when built
+
+
 def table(samples, contexts, kind):
-    lines = [f"| build | model | peer | µs per step ({kind}) | peer ÷ xtnn |", "| --- | --- | --- | ---: | ---: |"]
+    bases = [b for b in XTNN_PROGRAMS if any(b in peers for peers in samples.values())]
+    lines = [f"| build | model | peer | µs per step ({kind}) | " + " | ".join(f"peer ÷ {b}" for b in bases) + " |",
+             "| --- | --- | --- | ---: |" + " ---: |" * len(bases)]
     for build, peers in samples.items():
-        xtnn = peers.get("xtnn", {})
         for model in ("MLP", "FCNN", "WDNN"):
-            for peer in ["xtnn"] + sorted(p for p in peers if p != "xtnn"):
+            for peer in [b for b in bases if b in peers] + sorted(p for p in peers if p not in bases):
                 values = peers[peer].get((model, kind))
                 if not values:
                     continue
                 median = statistics.median(values)
-                base = xtnn.get((model, kind))
-                ratio = f"{median / statistics.median(base):.2f}×" if base and peer != "xtnn" else ""
+                ratios = []
+                for b in bases:
+                    base = peers.get(b, {}).get((model, kind))
+                    ratios.append(f"{median / statistics.median(base):.2f}×" if base and peer != b else "")
                 name = contexts[build][peer].get("peer", peer)
-                lines.append(f"| {build} | {model} | {name} | {median * 1e6:.1f} | {ratio} |")
+                lines.append(f"| {build} | {model} | {name} | {median * 1e6:.1f} | " + " | ".join(ratios) + " |")
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -61,9 +62,10 @@ peers::Model model(const char* name, Make make) {
 }
 
 [[maybe_unused]] const bool registered = [] {
-    peers::register_peer("xtnn", {model("MLP", make_mlp),
-                                  model("FCNN", [] { return paper::make_fcnn<float>(peers::features); }),
-                                  model("WDNN", [] { return paper::make_wdnn<float>(peers::features); })});
+    peers::register_peer(std::string("xtnn, gemm ").append(xtnn::gemm_backend),
+                         {model("MLP", make_mlp),
+                          model("FCNN", [] { return paper::make_fcnn<float>(peers::features); }),
+                          model("WDNN", [] { return paper::make_wdnn<float>(peers::features); })});
     return true;
 }();
 
