@@ -115,6 +115,42 @@ TEST_CASE("MaxPool2D routes the gradient to the first maximum on ties; NaN wins 
     CHECK(dx == expected);
 }
 
+TEST_CASE("MaxPool2D 2x2 stride 2 (its fast loop) keeps the first maximum and the first NaN of each window") {
+    // Few distinct values make ties common; NaNs sit anywhere in a window.
+    const ImageShape image{3, 6, 9};  // odd width: the last column is dropped
+    MaxPool2D pool(2, {.input = image});
+    Rng rng(11);
+    Tensor<float> x = Tensor<float>::from_shape({2, image.size()});
+    for (auto& v : x) v = rng.below(12) == 0 ? std::numeric_limits<float>::quiet_NaN() : float(rng.below(3));
+    const Tensor<float>& y = pool.forward(x, Mode::train);
+    Tensor<float> g = Tensor<float>::from_shape(y.shape());
+    for (std::size_t i = 0; i < g.size(); ++i) g.data()[i] = float(i + 1);
+    const Tensor<float>& dx = pool.backward(g);
+
+    Tensor<float> expected_dx = xt::zeros<float>(x.shape());
+    std::size_t k = 0;
+    for (std::size_t n = 0; n < 2; ++n) {
+        for (std::size_t c = 0; c < image.channels; ++c) {
+            for (std::size_t oy = 0; oy < 3; ++oy) {
+                for (std::size_t ox = 0; ox < 4; ++ox, ++k) {
+                    std::size_t best = 0;
+                    for (const std::size_t dy : {0, 1}) {  // the first NaN, else the first maximum
+                        for (const std::size_t dxo : {0, 1}) {
+                            const std::size_t at = (c * 6 + 2 * oy + dy) * 9 + 2 * ox + dxo;
+                            const float v = x(n, at), b = best == 0 ? v : x(n, best - 1);
+                            if (best == 0 || (!std::isnan(b) && (std::isnan(v) || v > b))) best = at + 1;
+                        }
+                    }
+                    const float want = x(n, best - 1), got = y.data()[k];
+                    CHECK((std::isnan(want) ? std::isnan(got) : got == want));
+                    expected_dx(n, best - 1) += g.data()[k];
+                }
+            }
+        }
+    }
+    CHECK(dx == expected_dx);
+}
+
 TEST_CASE("Overlapping max windows add their gradients") {
     MaxPool2D pool(2, {.stride = 1, .input = ImageShape{1, 2, 3}});
     Tensor<float> x = {{0, 9, 0, 1, 2, 3}};

@@ -157,10 +157,15 @@ public:
         const std::size_t outputs = w.channels * w.out_plane();
         ensure_shape(b.output, x.shape(0), outputs);
         b.argmax.resize(x.shape(0) * outputs);
+        const bool halving = is_halving(w);
         for (std::size_t r = 0; r < x.shape(0); ++r) {
             const T* image = x.data() + r * w.in_size();
             T* out = b.output.data() + r * outputs;
             std::uint32_t* arg = b.argmax.data() + r * outputs;
+            if (halving) {
+                halve_image(w, image, out, arg);
+                continue;
+            }
             for_each_window(w, [&](std::size_t c, std::size_t k, detail::IndexRange ys, detail::IndexRange xs) {
                 const T* plane = image + c * w.in_plane();
                 const std::size_t best = first_maximum(plane, w.in_width, ys, xs);
@@ -191,26 +196,69 @@ public:
     }
 
 private:
+    // Where the running first maximum of a window is, or its first NaN. Integer
+    // arithmetic and maxss instead of branches or selects (which g++ turns into
+    // branches): on real data every comparison is a coin toss, and mispredictions
+    // cost 4x the loop.
+    template <Real T, class Index>
+    struct FirstMaximum {
+        Index best;
+        T largest;
+        bool nan_seen;
+
+        FirstMaximum(T value, Index at) : best(at), largest(value), nan_seen(value != value) {}
+
+        void consider(T value, Index at) {
+            // Greater, or a first NaN (then nothing takes over any more).
+            const auto take = static_cast<Index>(!(value <= largest) & !nan_seen);
+            best += (at - best) * take;
+            largest = std::max(largest, value);
+            nan_seen |= value != value;
+        }
+    };
+
     // The index in `plane` of the window's first maximum, or of its first NaN.
-    // Integer arithmetic and maxss instead of branches: on real data every
-    // comparison is a coin toss, and mispredictions cost 4x the loop.
     template <Real T>
     static std::size_t first_maximum(const T* plane, std::size_t width, detail::IndexRange ys, detail::IndexRange xs) {
-        std::size_t best = ys.first * width + xs.first;
-        T largest = plane[best];
-        bool nan_seen = std::isnan(largest);
+        const std::size_t first = ys.first * width + xs.first;
+        FirstMaximum<T, std::size_t> m(plane[first], first);
         for (std::size_t iy = ys.first; iy < ys.last; ++iy) {
-            for (std::size_t ix = xs.first; ix < xs.last; ++ix) {
-                const std::size_t at = iy * width + ix;
-                const T value = plane[at];
-                // Greater, or a first NaN (then nothing takes over any more).
-                const auto take = static_cast<std::size_t>(!(value <= largest) & !nan_seen);
-                best += (at - best) * take;
-                largest = std::max(largest, value);
-                nan_seen |= std::isnan(value);
+            for (std::size_t ix = xs.first; ix < xs.last; ++ix) m.consider(plane[iy * width + ix], iy * width + ix);
+        }
+        return m.best;
+    }
+
+    // 2x2 windows at stride 2 that never cross the border: the CNNs' usual pooling,
+    // worth a loop of fixed shape (the general one spends most of its time on bounds).
+    static bool is_halving(const detail::Window& w) {
+        return w.kernel_height == 2 && w.kernel_width == 2 && w.stride_height == 2 && w.stride_width == 2 &&
+               w.pad_top == 0 && w.pad_left == 0 && 2 * w.out_height <= w.in_height &&
+               2 * w.out_width <= w.in_width;
+    }
+
+    // One image through halving windows, each scanned in the general loop's order
+    // (top left, top right, bottom left, bottom right: window positions 0-3).
+    template <Real T>
+    static void halve_image(const detail::Window& w, const T* image, T* out, std::uint32_t* arg) {
+        const auto width = static_cast<std::uint32_t>(w.in_width);
+        for (std::size_t c = 0; c < w.channels; ++c) {
+            const T* plane = image + c * w.in_plane();
+            const auto plane_start = static_cast<std::uint32_t>(c * w.in_plane());
+            for (std::size_t oy = 0; oy < w.out_height; ++oy, out += w.out_width, arg += w.out_width) {
+                const T* top = plane + 2 * oy * width;
+                const T* bottom = top + width;
+                const auto row_start = plane_start + static_cast<std::uint32_t>(2 * oy) * width;
+                for (std::size_t ox = 0; ox < w.out_width; ++ox) {
+                    FirstMaximum<T, std::uint32_t> m(top[2 * ox], 0);
+                    m.consider(top[2 * ox + 1], 1);
+                    m.consider(bottom[2 * ox], 2);
+                    m.consider(bottom[2 * ox + 1], 3);
+                    const std::uint32_t at = static_cast<std::uint32_t>(2 * ox) + (m.best & 1u) + (m.best >> 1) * width;
+                    out[ox] = top[at];
+                    arg[ox] = row_start + at;
+                }
             }
         }
-        return best;
     }
 
     detail::PerReal<detail::MaxPoolBuffers> buffers_;
