@@ -27,7 +27,7 @@
 namespace xtnn::detail {
 
 #if defined(XTNN_CONV_BACKEND_SWITCHABLE)
-// Tests only (tests/test_conv_onednn.cpp compares both paths in one program):
+// Tests only (tests/onednn/ compare both paths in one program):
 // while set, Conv2D<float> takes the im2col path even in a oneDNN build.
 inline bool conv_force_im2col = false;
 #endif
