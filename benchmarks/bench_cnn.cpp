@@ -3,7 +3,9 @@
 // CrossEntropy on the logits, Adam), float, on random 28x28 images.
 //   step/CNN/b<batch>/static   Trainer::step; counters: gemm_us (the step's gemms alone, timed
 //                              in the same run), conv_gemm_us (the convolutions' share of them),
-//                              step/gemm (step ÷ gemm_us), GFLOP/s (the gemms' flops over the step)
+//                              step/gemm (step ÷ gemm_us), GFLOP/s (the gemms' flops over the step);
+//                              built with the oneDNN conv backend (<provider>+onednn/bench_cnn), the
+//                              convolutions are no gemms: gemm_us covers the dense layers only
 //   infer/CNN/b<batch>         forward in evaluation mode; counter samples/s
 // The name step/CNN/b64/static is what benchmarks/pytorch_compare.py matches against PyTorch.
 #include <string>
@@ -66,12 +68,13 @@ void run_step(benchmark::State& state, std::size_t batch) {
     for (std::size_t i = 0; i < batches; ++i) trainer.step(xs[i], ys[i]);  // sizes every buffer
 
     bench::GemmSequence<float> conv(conv_gemms(batch)), dense(dense_gemms(batch));
-    const double conv_seconds = conv.median_seconds(5, 0.05);
+    constexpr bool conv_gemms_run = conv_backend == "im2col";
+    const double conv_seconds = conv_gemms_run ? conv.median_seconds(5, 0.05) : 0.0;
     const double gemm_seconds = conv_seconds + dense.median_seconds(5, 0.05);
 
     const double step_seconds = bench::time_steps(state, trainer, xs, ys);
     state.counters["gemm_us"] = gemm_seconds * 1e6;
-    state.counters["conv_gemm_us"] = conv_seconds * 1e6;
+    if (conv_gemms_run) state.counters["conv_gemm_us"] = conv_seconds * 1e6;
     state.counters["step/gemm"] = step_seconds / gemm_seconds;
     bench::report_gflops(state, bench::total_flops(conv.gemms()) + bench::total_flops(dense.gemms()));
 }

@@ -1,6 +1,6 @@
 // The main of every benchmark program: pins BLAS to XTNN_BENCH_THREADS threads
 // (default 1) and records in the output which BLAS served cblas_sgemm, its
-// kernels, the gemm backend (XTNN_GEMM_BACKEND_*) it was compiled with, the thread count, the OpenBLAS environment, the -march the
+// kernels, the gemm and conv backends (XTNN_GEMM_BACKEND_*, XTNN_CONV_BACKEND_*) it was compiled with, the thread count, the OpenBLAS environment, the -march the
 // programs were compiled for and the SIMD instruction set xsimd picked, so
 // every result says what produced it. Subnormal floats are flushed to zero, as
 // fit does: thousands of repeated steps otherwise drift into subnormal values and
@@ -14,6 +14,7 @@
 #include <xtnn/kernels/blas_info.hpp>
 #include <xtnn/kernels/denormals.hpp>
 #include <xtnn/kernels/gemm.hpp>
+#include <xtnn/layers/conv2d_backend.hpp>
 
 namespace {
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("blas_library", xtnn::blas_library_path());
     benchmark::AddCustomContext("blas_config", xtnn::blas_config());
     benchmark::AddCustomContext("gemm_backend", xtnn::gemm_backend_config());
+    benchmark::AddCustomContext("conv_backend", std::string(xtnn::conv_backend));
     benchmark::AddCustomContext("blas_threads", settable ? threads : threads + " (not settable: library default)");
     benchmark::AddCustomContext("OPENBLAS_CORETYPE", env_or("OPENBLAS_CORETYPE", "(unset)"));
     benchmark::AddCustomContext("OPENBLAS_L2_SIZE", env_or("OPENBLAS_L2_SIZE", "(unset)"));

@@ -18,7 +18,9 @@
 # XTNN_BENCH_BACKENDS='openblas-pthread;blis' limits the backends (default: every one installed).
 # The gemm backends found (Eigen, libxsmm; XTNN_BENCH_GEMM_BACKENDS='eigen' limits them) run
 # side by side inside bench_gemm, and bench_training once more each, as the columns
-# openblas-pthread+eigen, +libxsmm and +auto.
+# openblas-pthread+eigen, +libxsmm and +auto. With libdnnl-dev, bench_cnn and bench_conv run
+# once more with the oneDNN Conv2D backend (openblas-pthread+onednn; XTNN_BENCH_CONV_BACKENDS),
+# and against PyTorch too (pytorch-onednn-<threads>t.md).
 # Results go to <build dir>/results/<date>-<time>/ (JSON per backend, thread count and
 # program; table.md, bench.png, pytorch-<threads>t.md, memory.txt).
 # Extra backends: XTNN_SETUP_EXTRAS=bench ./scripts/setup.sh installs BLIS, ATLAS,
@@ -45,7 +47,8 @@ dir=build-bench
 if [[ "$arch" != native ]]; then dir="build-bench-${arch:-base}"; fi
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DXTNN_BUILD_BENCHMARKS=ON \
   -DXTNN_BUILD_TESTS=OFF -DXTNN_BUILD_EXAMPLES=ON -DXTNN_WERROR=ON -DXTNN_BENCH_ARCH="$arch" \
-  -DXTNN_BENCH_BACKENDS="${XTNN_BENCH_BACKENDS:-}" -DXTNN_BENCH_GEMM_BACKENDS="${XTNN_BENCH_GEMM_BACKENDS:-}" >/dev/null
+  -DXTNN_BENCH_BACKENDS="${XTNN_BENCH_BACKENDS:-}" -DXTNN_BENCH_GEMM_BACKENDS="${XTNN_BENCH_GEMM_BACKENDS:-}" \
+  -DXTNN_BENCH_CONV_BACKENDS="${XTNN_BENCH_CONV_BACKENDS:-}" >/dev/null
 cmake --build "$dir" -j"$(nproc 2>/dev/null || echo 2)"
 
 out="$dir/results/$(date +%Y%m%d-%H%M%S)"
@@ -90,6 +93,11 @@ if ((pytorch)); then
       --bench "$dir/benchmarks/openblas-pthread/bench_cnn" \
       --threads "$threads" --rounds "$((quick ? 1 : 3))" --min-time "$((quick ? 0 : 1)).3" \
       --json "$out/pytorch-${threads}t.json" | tee "$out/pytorch-${threads}t.md"
+    if [[ -x "$dir/benchmarks/openblas-pthread+onednn/bench_cnn" ]]; then
+      /usr/bin/python3 benchmarks/pytorch_compare.py --bench "$dir/benchmarks/openblas-pthread+onednn/bench_cnn" \
+        --threads "$threads" --rounds "$((quick ? 1 : 3))" --min-time "$((quick ? 0 : 1)).3" \
+        --json "$out/pytorch-onednn-${threads}t.json" | tee "$out/pytorch-onednn-${threads}t.md"
+    fi
   done
 fi
 

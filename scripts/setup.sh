@@ -8,6 +8,7 @@ packages=(
   libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev
   libopenblas-dev doctest-dev libbenchmark-dev
   libeigen3-dev libxsmm-dev   # the eigen/libxsmm/auto gemm backends (tests/test_gemm_backends.cpp)
+  libdnnl-dev   # the oneDNN Conv2D backend (XTNN_CONV_BACKEND=onednn, tests/onednn)
   gnuplot-nox
   libopenmpi-dev openmpi-bin
   zlib1g-dev dataset-fashion-mnist

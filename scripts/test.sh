@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: unit tests (tests/test_*.cpp), the documentation
 # snippets, the installed-package consumer check, and (Release build) the MPI
-# tests under mpirun with 2 ranks.
+# tests under mpirun with 2 ranks; then (Release) the oneDNN Conv2D backend in a
+# small second build, build-onednn/: only its tests and the package consumer.
 #
 #   ./scripts/test.sh              Release build in build/ (warnings are errors)
 #   ./scripts/test.sh --sanitize   ASan+UBSan build (-Og -g1) in build-asan/, no examples
@@ -47,3 +48,14 @@ fi
 
 cmake --build "$dir" -j"$jobs"
 ctest --test-dir "$dir" --output-on-failure -j"$jobs" "${ctest_args[@]}"
+
+# XTNN_CONV_BACKEND=onednn: rebuilding every test with it would double the Release
+# build's ~10 minutes; its own tests (tests/onednn: oneDNN against im2col, gradients,
+# Adam steps, heap use) and the installed-package consumer take about a minute.
+if [[ "$sanitize" == 0 ]]; then
+  cmake -S . -B build-onednn \
+    -DCMAKE_BUILD_TYPE=Release -DXTNN_SANITIZE=OFF -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON \
+    -DXTNN_BUILD_EXAMPLES=OFF -DXTNN_CHECK_STANDALONE_HEADERS=OFF -DXTNN_CONV_BACKEND=onednn "${extra[@]}"
+  cmake --build build-onednn -j"$jobs" --target xtnn_onednn_tests
+  ctest --test-dir build-onednn --output-on-failure -j"$jobs" -R 'xtnn_onednn_|xtnn_package_consumer' "${ctest_args[@]}"
+fi

@@ -39,6 +39,9 @@ TEST_CASE("a steady-state WDNN training step at batch 64 performs zero heap allo
     CHECK(after - before == 0);
 }
 
+// With XTNN_CONV_BACKEND=onednn, oneDNN's execute allocates a small argument map
+// per call: tests/onednn/test_allocations.cpp holds that backend's steps instead.
+#if !defined(XTNN_CONV_BACKEND_ONEDNN)
 TEST_CASE("a steady-state CNN training step at batch 16 performs zero heap allocations") {
     auto model = Sequential(Conv2D<float>(1, 8, 5, {.padding = Padding::same, .input = ImageShape{1, 12, 12}}), ReLU(),
                             MaxPool2D(2), Conv2D<float>(8, 8, 3, {.stride = 2, .padding = Padding::same}), ReLU(),
@@ -67,3 +70,4 @@ TEST_CASE("a steady-state CNN training step at batch 16 performs zero heap alloc
     CHECK(steps == 9);
     CHECK(allocations.load() - before == 0);
 }
+#endif

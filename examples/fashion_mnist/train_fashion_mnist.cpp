@@ -168,7 +168,8 @@ void write_results(const std::vector<Result>& results, const Options& o, const x
 void run(int argc, char** argv) {
     const Options o = parse(argc, argv);
     xtnn::set_blas_threads(o.threads);
-    std::cout << "BLAS: " << xtnn::blas_config() << "; gemm backend " << xtnn::gemm_backend_config() << '\n';
+    std::cout << "BLAS: " << xtnn::blas_config() << "; gemm backend " << xtnn::gemm_backend_config()
+              << "; conv backend " << xtnn::conv_backend << '\n';
     if (const std::string advice = xtnn::blas_kernel_advice(); !advice.empty()) std::cout << "note: " << advice << '\n';
     std::cout.flush();
     xtnn::FashionMnist<float> data = xtnn::load_fashion_mnist<float>(o.data);

@@ -1,6 +1,7 @@
 // Built against an installed xtnn by the xtnn_package_consumer test: proves that
 // find_package(xtnn) + xtnn::xtnn give the headers, C++20, xtensor, a BLAS
-// that provides CBLAS, and zlib (the IDX reader links inflate).
+// that provides CBLAS, zlib (the IDX reader links inflate) and the configured
+// Conv2D backend (XTNN_CONV_BACKEND=onednn: oneDNN).
 #if __has_include(<xtnn/xtnn.hpp>)
 #include <xtnn/xtnn.hpp>
 #else
@@ -13,6 +14,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <string_view>
 
 int main() {
@@ -32,5 +34,20 @@ int main() {
     // A raw IDX vector of two bytes; parse_idx would inflate a gzip one with zlib.
     const xtnn::IdxArray idx = xtnn::parse_idx(std::string_view("\0\0\x08\x01\0\0\0\x02\x07\x09", 10), "consumer");
     std::printf("xtnn consumer: IDX vector of %zu bytes read (zlib %s)\n", idx.size(), zlibVersion());
-    return std::fabs(by_loop - by_blas) < 1e-12 && by_loop > 0.0 && idx.values<int>().back() == 9 ? 0 : 1;
+    bool conv_ok = true;
+#if __has_include(<xtnn/xtnn.hpp>)
+    // A convolution through the configured backend: with oneDNN, its macro and
+    // library came with xtnn::xtnn.
+    xtnn::Conv2D<float> conv(1, 2, 3, {.padding = xtnn::Padding::same, .input = xtnn::ImageShape{1, 4, 4}});
+    xtnn::init_parameters(conv, 1);
+    xtnn::Tensor<float> image = xtnn::Tensor<float>::from_shape({1, 16});
+    for (auto& v : image) v = 1.0f;
+    const xtnn::Tensor<float>& out = conv.forward(image, xtnn::Mode::eval);
+    const float* k = conv.kernel().data();
+    const float centre = k[0] + k[1] + k[2] + k[3] + k[4] + k[5] + k[6] + k[7] + k[8];  // output (1, 1): all 9 taps
+    conv_ok = std::fabs(out(0, 5) - centre) < 1e-5f;
+    std::printf("xtnn consumer: Conv2D through the %s backend %s\n", std::string(xtnn::conv_backend).c_str(),
+                conv_ok ? "agrees" : "DISAGREES");
+#endif
+    return conv_ok && std::fabs(by_loop - by_blas) < 1e-12 && by_loop > 0.0 && idx.values<int>().back() == 9 ? 0 : 1;
 }

@@ -87,9 +87,15 @@ void gemm(Transpose ta, Transpose tb, std::size_t m, std::size_t n, std::size_t 
 // threads (parallel trainings) should call set_blas_threads(1) first, or the
 // two thread pools fight over the cores. The Eigen and libxsmm kernels run in
 // the calling thread (Eigen threads only in programs built with -fopenmp).
+// With the oneDNN conv backend (XTNN_CONV_BACKEND_ONEDNN) it also sets the
+// OpenMP thread count oneDNN runs on, for the calling thread; other threads
+// start from OMP_NUM_THREADS.
 inline bool set_blas_threads(int threads) {
     if (threads < 1) detail::fail("set_blas_threads: thread count must be >= 1, got ", threads);
     using SetInt = void (*)(int);
+#if defined(XTNN_CONV_BACKEND_ONEDNN)
+    if (void* f = dlsym(RTLD_DEFAULT, "omp_set_num_threads")) reinterpret_cast<SetInt>(f)(threads);
+#endif
     for (const char* symbol : {"openblas_set_num_threads", "bli_thread_set_num_threads",
                                "MKL_Set_Num_Threads"}) {
         if (void* f = dlsym(RTLD_DEFAULT, symbol)) {

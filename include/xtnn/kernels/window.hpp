@@ -19,6 +19,20 @@ struct Window {
     std::size_t in_size() const { return channels * in_plane(); }
     // Values under the window across all channels: the rows of an im2col matrix.
     std::size_t patch() const { return channels * kernel_height * kernel_width; }
+    // Zeros after the image: what the last window reaches beyond it (0 when the
+    // stride leaves trailing inputs unvisited), so floor((in + pads - kernel) /
+    // stride) + 1, ONNX's and oneDNN's output size, gives out_height / out_width.
+    std::size_t pad_bottom() const { return reach_beyond(out_height, stride_height, kernel_height, in_height, pad_top); }
+    std::size_t pad_right() const { return reach_beyond(out_width, stride_width, kernel_width, in_width, pad_left); }
+
+    friend bool operator==(const Window&, const Window&) = default;
+
+private:
+    static std::size_t reach_beyond(std::size_t outputs, std::size_t stride, std::size_t size, std::size_t extent,
+                                    std::size_t before) {
+        const std::size_t reach = (outputs - 1) * stride + size;
+        return reach > extent + before ? reach - extent - before : 0;
+    }
 };
 
 // A half-open range of indices.

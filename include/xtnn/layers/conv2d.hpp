@@ -8,7 +8,8 @@
 // into the image's output row (already channels-first); backward recomputes
 // the columns (they stay in cache instead of costing batch·in·kh·kw·H·W
 // values of memory) and runs dW += dY·colᵀ and, when the input gradient is
-// needed, dcol = Wᵀ·dY + col2im.
+// needed, dcol = Wᵀ·dY + col2im. A configure-time backend may take over
+// instead (conv2d_backend.hpp: oneDNN for float).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +30,7 @@
 #include "../params/initializers.hpp"
 #include "../params/packing.hpp"
 #include "../params/regularizers.hpp"
+#include "conv2d_backend.hpp"
 #include "spatial.hpp"
 
 namespace xtnn {
@@ -78,6 +80,7 @@ public:
         const std::size_t plane = w.out_plane();
         check_view_shape(y, x.shape(0), plane * out_, [this] { return describe(); });
         input_ = &x;
+        if (backend_.forward(w, out_, x, kernel_.data(), bias_.data(), y)) return;
         ensure_shape(columns_, w.patch(), plane);
         ensure_shape(bordered_, 1, detail::bordered_size(w));
         const T* b = bias_.data();
@@ -102,6 +105,10 @@ public:
                          batch, " x ", plane * out_);
         }
         ensure_shape(grad_input_, batch, w.in_size());
+        if (backend_.backward(dy, kernel_.grad_data(), bias_.grad_data(),
+                              input_grad_required_ ? grad_input_.data() : nullptr)) {
+            return grad_input_;
+        }
         if (input_grad_required_) ensure_shape(grad_columns_, patch, plane);
         for (std::size_t r = 0; r < batch; ++r) {
             const T* g = dy.row(r);
@@ -228,6 +235,7 @@ private:
     Tensor<T> grad_columns_;
     Tensor<T> grad_input_;
     bool input_grad_required_ = true;
+    detail::ConvBackend<T> backend_;
 };
 
 }  // namespace xtnn

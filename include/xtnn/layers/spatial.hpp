@@ -106,20 +106,11 @@ Window make_window(ImageShape image, Size2D size, Size2D stride, const Padding& 
 }
 
 // ONNX's kernel_shape, strides and pads (top, left, bottom, right) for a window.
-// The pads after the image are what the last window reaches beyond it, so
-// ONNX's floor((in + pads - kernel) / stride) + 1 gives the window's outputs.
 inline std::vector<std::pair<std::string, GraphAttribute>> window_attributes(const Window& w) {
-    const auto after = [](std::size_t outputs, std::size_t stride, std::size_t size, std::size_t extent,
-                          std::size_t before) {
-        const std::size_t reach = (outputs - 1) * stride + size;
-        return static_cast<std::int64_t>(reach > extent + before ? reach - extent - before : 0);
-    };
     const auto i64 = [](std::size_t v) { return static_cast<std::int64_t>(v); };
     return {{"kernel_shape", std::vector<std::int64_t>{i64(w.kernel_height), i64(w.kernel_width)}},
             {"strides", std::vector<std::int64_t>{i64(w.stride_height), i64(w.stride_width)}},
-            {"pads", std::vector<std::int64_t>{i64(w.pad_top), i64(w.pad_left),
-                                               after(w.out_height, w.stride_height, w.kernel_height, w.in_height, w.pad_top),
-                                               after(w.out_width, w.stride_width, w.kernel_width, w.in_width, w.pad_left)}}};
+            {"pads", std::vector<std::int64_t>{i64(w.pad_top), i64(w.pad_left), i64(w.pad_bottom()), i64(w.pad_right())}}};
 }
 
 // Throws unless every extent of a window size or stride is positive.
