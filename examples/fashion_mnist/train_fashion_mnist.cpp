@@ -72,10 +72,6 @@ xtnn::ImageDataset<float> first_rows(const xtnn::ImageDataset<float>& data, std:
     return data.subset(rows);
 }
 
-// Rows per forward pass when evaluating: the CNN's activations for 1,024 images
-// (the library's default) take about half a gigabyte; 256 cost a quarter of that.
-constexpr std::size_t eval_rows = 256;
-
 struct Result {
     std::string model;
     std::size_t epochs = 0;
@@ -118,7 +114,6 @@ Result train_and_test(M model, const std::string& name, const xtnn::FashionMnist
     fit_options.epochs = o.epochs;
     fit_options.batch_size = o.batch;
     fit_options.seed = o.seed;
-    fit_options.eval_batch_size = eval_rows;
     xtnn::EarlyStopping stopping{.patience = 3, .restore_best_weights = true};
     const auto start = std::chrono::steady_clock::now();
     const xtnn::History history =
@@ -130,7 +125,7 @@ Result train_and_test(M model, const std::string& name, const xtnn::FashionMnist
     r.model = name;
     r.epochs = history.size();
     r.seconds_per_epoch = seconds.count() / static_cast<double>(r.epochs);
-    const xtnn::Tensor<float> scores = xtnn::predict(model, data.test, eval_rows);
+    const xtnn::Tensor<float> scores = xtnn::predict(model, data.test);
     r.test_accuracy = xtnn::Accuracy{}(scores, data.test.y);
     r.confusion = xtnn::confusion_matrix(scores, data.test.y);
     std::cout << name << ": test accuracy " << 100 * r.test_accuracy << " % after " << r.epochs << " epochs ("
