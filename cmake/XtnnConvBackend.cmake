@@ -9,12 +9,8 @@
 # A backend whose library is missing is a configure error that says what to install.
 include_guard(GLOBAL)
 
-set(XTNN_CONV_BACKEND "im2col" CACHE STRING "Kernel behind Conv2D: im2col or onednn")
-set(_xtnn_conv_backends im2col onednn)
-set_property(CACHE XTNN_CONV_BACKEND PROPERTY STRINGS ${_xtnn_conv_backends})
-if(NOT XTNN_CONV_BACKEND IN_LIST _xtnn_conv_backends)
-  message(FATAL_ERROR "xtnn: XTNN_CONV_BACKEND='${XTNN_CONV_BACKEND}' is not one of: ${_xtnn_conv_backends}")
-endif()
+include(XtnnCacheChoice)
+xtnn_cache_choice(XTNN_CONV_BACKEND "Kernel behind Conv2D: im2col or onednn" im2col im2col onednn)
 
 find_package(dnnl 2.6 CONFIG QUIET)
 set(XTNN_ONEDNN_FOUND OFF)

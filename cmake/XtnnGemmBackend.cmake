@@ -12,12 +12,8 @@
 # A backend whose library is missing is a configure error that says what to install.
 include_guard(GLOBAL)
 
-set(XTNN_GEMM_BACKEND "blas" CACHE STRING "Kernel behind xtnn::gemm: blas, eigen, libxsmm or auto")
-set(_xtnn_gemm_backends blas eigen libxsmm auto)
-set_property(CACHE XTNN_GEMM_BACKEND PROPERTY STRINGS ${_xtnn_gemm_backends})
-if(NOT XTNN_GEMM_BACKEND IN_LIST _xtnn_gemm_backends)
-  message(FATAL_ERROR "xtnn: XTNN_GEMM_BACKEND='${XTNN_GEMM_BACKEND}' is not one of: ${_xtnn_gemm_backends}")
-endif()
+include(XtnnCacheChoice)
+xtnn_cache_choice(XTNN_GEMM_BACKEND "Kernel behind xtnn::gemm: blas, eigen, libxsmm or auto" blas blas eigen libxsmm auto)
 
 find_package(Eigen3 3.3 CONFIG QUIET)
 find_package(LIBXSMM QUIET)
