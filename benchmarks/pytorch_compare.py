@@ -4,7 +4,9 @@ benchmark CNN, measured in one run.
 
 Runs the xtnn benchmark binaries (bench_training, bench_cnn) and the same models in PyTorch
 in alternating rounds, takes the median of each, and prints a markdown table
-with the ratio PyTorch time / xtnn time (> 1: xtnn is faster). Both sides use
+with the ratio PyTorch time / xtnn time (> 1: xtnn is faster). A benchmark that
+two programs run (bench_cnn on both Conv2D backends) gets a row per program,
+named after the program's folder. Both sides use
 the same thread count, batch sizes, widths and training recipe:
 
   * Dense kernels L2(1e-3) added to the loss as λ·Σw² (Keras semantics), biases free
@@ -16,12 +18,14 @@ the same thread count, batch sizes, widths and training recipe:
 
 Usage: pytorch_compare.py --bench BUILD/benchmarks/openblas-pthread/bench_training
                           [--bench BUILD/benchmarks/openblas-pthread/bench_cnn]
+                          [--bench BUILD/benchmarks/openblas-pthread+onednn/bench_cnn]
                           [--threads 1] [--rounds 3] [--min-time 0.5] [--json out.json]
 Exits 0 with a message when PyTorch is not installed (Debian: apt-get install python3-torch).
 """
 import argparse
 import json
 import os
+import pathlib
 import re
 import statistics
 import subprocess
@@ -242,13 +246,15 @@ def main():
     def wanted(name):
         return re.search(args.filter, name) is not None
 
+    # ours[(benchmark, program)]: two programs may run the same benchmark (bench_cnn with
+    # the im2col and the oneDNN Conv2D backend); their rows then name the program's folder.
     ours, theirs, context = {}, {}, {}
     for _ in range(args.rounds):  # alternate, so drifting machine load hits both sides alike
         for binary in args.bench:
             r, c = xtnn_round(binary, args.threads, args.min_time, wanted)
             context = context or c
             for k, v in r.items():
-                ours.setdefault(k, []).append(v)
+                ours.setdefault((k, pathlib.Path(binary).parent.name), []).append(v)
         for k, v in torch_round(torch, args.min_time, wanted).items():
             theirs.setdefault(k, []).append(v)
     def medians(runs):
@@ -272,17 +278,19 @@ def main():
         parts = re.split(r"(\d+)", name)
         return (["step", "epoch", "infer"].index(name.split("/")[0]), [int(p) if p.isdigit() else p for p in parts])
 
-    for name in sorted(theirs, key=order):
-        if name not in ours:
-            continue
-        (a, a_cpu), (b, b_cpu) = ours[name], theirs[name]
+    programs = {}
+    for name, program in ours:
+        programs.setdefault(name, []).append(program)
+    for name, program in sorted(((n, p) for n in theirs for p in programs.get(n, [])), key=lambda r: order(r[0])):
+        (a, a_cpu), (b, b_cpu) = ours[(name, program)], theirs[name]
+        label = name if len(programs[name]) == 1 else f"{name} ({program})"
         if name.startswith("infer/"):
             def show(t):
                 return f"{INFER_BATCH / t / 1e6:.2f} M samples/s"
         else:
             show = fmt_time
-        print(f"| {name} | {show(a)} | {show(b)} | {b / a:.2f}× | {show(a_cpu)} | {show(b_cpu)} | {b_cpu / a_cpu:.2f}× |")
-        rows.append({"name": name, "xtnn_s": a, "pytorch_s": b, "ratio": b / a,
+        print(f"| {label} | {show(a)} | {show(b)} | {b / a:.2f}× | {show(a_cpu)} | {show(b_cpu)} | {b_cpu / a_cpu:.2f}× |")
+        rows.append({"name": label, "xtnn_s": a, "pytorch_s": b, "ratio": b / a,
                      "xtnn_cpu_s": a_cpu, "pytorch_cpu_s": b_cpu, "ratio_cpu": b_cpu / a_cpu})
     if args.json:
         with open(args.json, "w") as f:

@@ -89,15 +89,14 @@ python3 benchmarks/bench_report.py "$out"
 
 if ((pytorch)); then
   for threads in 1 2; do
-    /usr/bin/python3 benchmarks/pytorch_compare.py --bench "$dir/benchmarks/openblas-pthread/bench_training" \
-      --bench "$dir/benchmarks/openblas-pthread/bench_cnn" \
+    # The oneDNN Conv2D build's CNN, when built, in the same alternating rounds.
+    programs=(--bench "$dir/benchmarks/openblas-pthread/bench_training" --bench "$dir/benchmarks/openblas-pthread/bench_cnn")
+    if [[ -x "$dir/benchmarks/openblas-pthread+onednn/bench_cnn" ]]; then
+      programs+=(--bench "$dir/benchmarks/openblas-pthread+onednn/bench_cnn")
+    fi
+    /usr/bin/python3 benchmarks/pytorch_compare.py "${programs[@]}" \
       --threads "$threads" --rounds "$((quick ? 1 : 3))" --min-time "$((quick ? 0 : 1)).3" \
       --json "$out/pytorch-${threads}t.json" | tee "$out/pytorch-${threads}t.md"
-    if [[ -x "$dir/benchmarks/openblas-pthread+onednn/bench_cnn" ]]; then
-      /usr/bin/python3 benchmarks/pytorch_compare.py --bench "$dir/benchmarks/openblas-pthread+onednn/bench_cnn" \
-        --threads "$threads" --rounds "$((quick ? 1 : 3))" --min-time "$((quick ? 0 : 1)).3" \
-        --json "$out/pytorch-onednn-${threads}t.json" | tee "$out/pytorch-onednn-${threads}t.md"
-    fi
   done
 fi
 
