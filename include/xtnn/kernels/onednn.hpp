@@ -58,14 +58,11 @@ class OneDnnStep {
 public:
     using Args = std::initializer_list<std::pair<int, const dnnl::memory*>>;  // (DNNL_ARG_*, memory)
 
-    OneDnnStep() = default;
     OneDnnStep(dnnl::primitive primitive, Args args)
         : primitive_(std::move(primitive)) {
         if (args.size() > args_.size()) fail("OneDnnStep: more than ", args_.size(), " arguments");
         for (const auto& [kind, memory] : args) args_[count_++] = {kind, memory->get()};
     }
-
-    explicit operator bool() const { return static_cast<bool>(primitive_); }
 
     void run(const dnnl::stream& stream) const {
         const dnnl_status_t status = dnnl_primitive_execute(primitive_.get(), stream.get(), count_, args_.data());
