@@ -371,3 +371,28 @@ TEST_CASE("data-parallel training refuses BackupAndRestore before its first epoc
     }, {"BackupAndRestore: distributed::fit cannot resume runs"});
     CHECK_FALSE(std::filesystem::exists(dir / "backup.npz"));
 }
+
+// A home-made callback that sets the backup without saying so would
+// otherwise never be resumed; one that says so is.
+struct SilentBackup {
+    std::filesystem::path file;
+    void on_train_begin(TrainingState<float>& state) const { state.backup = file; }
+};
+struct DeclaredBackup : SilentBackup {
+    static constexpr bool backs_up_runs = true;
+};
+static_assert(BacksUpRuns<BackupAndRestore> && BacksUpRuns<const BackupAndRestore&> && BacksUpRuns<DeclaredBackup>);
+static_assert(!BacksUpRuns<SilentBackup> && !BacksUpRuns<EarlyStopping>);
+
+TEST_CASE("fit keeps a run backup only for a callback that declares BacksUpRuns, and refuses one that does not") {
+    const ScratchDir dir("backup-undeclared");
+    auto model = make_model();
+    FitOptions o = options();
+    o.epochs = 2;
+    check_error([&] { train(model, o, SilentBackup{dir / "backup.npz"}); },
+                {"fit: a callback set TrainingState::backup to", "backs_up_runs"});
+    CHECK_FALSE(std::filesystem::exists(dir / "backup.npz"));
+
+    train(model, o, DeclaredBackup{{dir / "backup.npz"}});
+    CHECK(std::filesystem::exists(dir / "backup.npz"));
+}

@@ -19,6 +19,8 @@
 namespace xtnn {
 
 struct BackupAndRestore {
+    static constexpr bool backs_up_runs = true;  // fit builds its run backup (BacksUpRuns)
+
     std::filesystem::path directory;
     // Keras's delete_checkpoint: remove the backup when training ends normally.
     bool delete_at_end = true;

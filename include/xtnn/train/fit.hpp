@@ -226,8 +226,8 @@ History fit_with(const Strategy& strategy, M& model, O& optimizer, const L& loss
     auto each_callback = [&](auto&& hook) { (hook(callbacks), ...); };
 
     each_callback([&](auto& c) { on_train_begin(c, state); });
-    RunBackup<M, O, Cs...> run_backup(run_settings(options, train, validation), model, optimizer, state, history,
-                                      shuffle_rng, callbacks...);
+    RunBackupFor<M, O, Cs...> run_backup(run_settings(options, train, validation), model, optimizer, state, history,
+                                         shuffle_rng, callbacks...);
     if (!state.backup.empty()) resume_if_backed_up(strategy, run_backup, state.backup);
     ValidationPass<T> validation_pass(strategy, validation);
     for (std::size_t epoch = state.epoch; epoch < options.epochs && !state.stop; ++epoch) {

@@ -275,4 +275,27 @@ private:
     std::tuple<Cs&...> callbacks_;
 };
 
+// Stands in for RunBackup when no callback of the fit declares BacksUpRuns:
+// a backup asked for anyway is refused rather than silently not kept.
+template <Model M, class O, class... Cs>
+class NoRunBackup {
+public:
+    NoRunBackup(const RunSettings&, M&, O&, TrainingState<value_type_t<M>>& state, History&, Rng&, Cs&...) {
+        if (!state.backup.empty()) refuse(state.backup);
+    }
+    [[noreturn]] void save(const std::filesystem::path& path) const { refuse(path); }
+    [[noreturn]] void restore(const std::filesystem::path& path) const { refuse(path); }
+
+private:
+    [[noreturn]] static void refuse(const std::filesystem::path& path) {
+        fail("fit: a callback set TrainingState::backup to '", path.string(),
+             "', but none of fit's callbacks declares `static constexpr bool backs_up_runs = true` (BacksUpRuns)");
+    }
+};
+
+// What fit keeps of its run: all of it when a callback resumes runs, else nothing.
+template <Model M, class O, class... Cs>
+using RunBackupFor =
+    std::conditional_t<(BacksUpRuns<Cs> || ...), RunBackup<M, O, Cs...>, NoRunBackup<M, O, Cs...>>;
+
 }  // namespace xtnn::detail

@@ -12,6 +12,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -39,10 +40,11 @@ struct TrainingState {
     // Saves the model with the optimizer's state to an .npz, atomically
     // (io/checkpoint.hpp's save); ModelCheckpoint calls it.
     std::function<void(const std::filesystem::path&)> save_model;
-    // Set in on_train_begin by a callback that keeps the run resumable
-    // (BackupAndRestore): once every on_train_begin has run, fit continues the
-    // run this file holds, if it exists (train/run_backup.hpp), and rewrites it,
-    // atomically, after every epoch's on_epoch_end hooks.
+    // Set in on_train_begin by a callback that keeps the run resumable and says
+    // so (BacksUpRuns below; BackupAndRestore): once every on_train_begin has
+    // run, fit continues the run this file holds, if it exists
+    // (train/run_backup.hpp), and rewrites it, atomically, after every epoch's
+    // on_epoch_end hooks.
     std::filesystem::path backup;
 
     // The log of the epoch that just ended (valid in on_epoch_end).
@@ -103,6 +105,17 @@ concept OnTrainEnd = requires(C& c, TrainingState<T>& s) { c.on_train_end(s); };
 template <class C, class T>
 concept Callback = Real<T> && (detail::OnTrainBegin<C, T> || detail::OnEpochBegin<C, T> ||
                                detail::OnBatchEnd<C, T> || detail::OnEpochEnd<C, T> || detail::OnTrainEnd<C, T>);
+
+/// A callback that sets TrainingState::backup declares
+/// `static constexpr bool backs_up_runs = true;` (BackupAndRestore does). fit
+/// compiles the saving and restoring of runs only when one of its callbacks
+/// does, so a program that never resumes runs does not build that code (about
+/// a fifth of the README example's object code); a backup set by a callback
+/// that does not declare it is an error.
+template <class C>
+concept BacksUpRuns = requires {
+    requires std::remove_cvref_t<C>::backs_up_runs;
+};
 
 namespace detail {
 
