@@ -12,7 +12,7 @@
 #include <set>
 #include <string>
 #include <vector>
-#include <xtnn/xtnn.hpp>
+#include <xtnn/tune.hpp>
 
 #include "data_test_support.hpp"
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include <xtnn/xtnn.hpp>
+#include <xtnn/tune.hpp>
 
 #include "../tune/learning_curves.hpp"
 #include "cli.hpp"

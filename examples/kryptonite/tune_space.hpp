@@ -19,7 +19,7 @@
 #include <string>
 #include <utility>
 
-#include <xtnn/xtnn.hpp>
+#include <xtnn/tune.hpp>
 
 #include "fail.hpp"
 

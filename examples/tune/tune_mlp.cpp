@@ -7,7 +7,7 @@
 #include <exception>
 #include <filesystem>
 #include <string>
-#include <xtnn/xtnn.hpp>
+#include <xtnn/tune.hpp>
 
 #include "../kryptonite/cli.hpp"
 #include "learning_curves.hpp"
