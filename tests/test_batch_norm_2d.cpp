@@ -122,6 +122,32 @@ TEST_CASE("BatchNorm2D passes image shapes along a chain and names a channel mis
                          doctest::Contains("BatchNorm2D(3x4x4) expects a 3x4x4 input image, but module 0"), error);
 }
 
+TEST_CASE("A chain's input width is learned from a later layer only across width-preserving layers") {
+    // Neither BatchNorm2D nor the pooling knows its image here, and the pooling
+    // changes the width: the Dense's 3 inputs say nothing about the model's
+    // input, and predict names what is missing instead of a wrong width.
+    auto images = Sequential(BatchNorm2D<float>(3), GlobalAveragePooling2D(), Dense<float>(3, 2));
+    CHECK(images.input_width() == std::nullopt);
+    init_parameters(images, 1);
+    const Tensor<float> x = xt::ones<float>({std::size_t{2}, std::size_t{3 * 4 * 4}});
+    CHECK_THROWS_WITH_AS(predict(images, x), doctest::Contains("GlobalAveragePooling2D(): the input image is unknown"),
+                         error);
+    images.set_input_image(ImageShape{3, 4, 4});
+    CHECK(images.input_width() == std::optional<std::size_t>(48));
+    CHECK(predict(images, x).shape(1) == 2);
+    DynamicSequential<float> dynamic;
+    dynamic.add(BatchNorm2D<float>(3)).add(GlobalAveragePooling2D()).add(Dense<float>(3, 2));
+    CHECK(dynamic.input_width() == std::nullopt);
+
+    // Activations, Dropout and BatchNorm2D pass the width through, so there it
+    // is the Dense's; also behind AnyModule.
+    CHECK(Sequential(Dropout(0.2), ReLU(), BatchNorm2D<float>(5), Dense<float>(5, 2)).input_width() ==
+          std::optional<std::size_t>(5));
+    DynamicSequential<float> preserving;
+    preserving.add(Dropout(0.2)).add(BatchNorm2D<float>(5)).add(Dense<float>(5, 2));
+    CHECK(preserving.input_width() == std::optional<std::size_t>(5));
+}
+
 TEST_CASE("BatchNorm2D in DynamicSequential, through save and load") {
     auto make = [] {
         DynamicSequential<float> model;

@@ -40,6 +40,7 @@ public:
     std::optional<ImageShape> input_image() const { return impl_->input_image(); }
     std::optional<ImageShape> output_image(std::optional<ImageShape> in) const { return impl_->output_image(in); }
     void set_input_image(ImageShape image) { impl_->set_input_image(image); }
+    bool width_preserving() const { return impl_->width_preserving(); }
     std::string describe() const { return impl_->describe(); }
     // Always offered: a held module without the hook fails at export, named.
     GraphValue export_graph(GraphSink& graph, const GraphValue& input) const {
@@ -69,6 +70,7 @@ private:
         virtual std::optional<ImageShape> input_image() const = 0;
         virtual std::optional<ImageShape> output_image(std::optional<ImageShape>) const = 0;
         virtual void set_input_image(ImageShape) = 0;
+        virtual bool width_preserving() const = 0;
         virtual std::string describe() const = 0;
         virtual GraphValue export_graph(GraphSink&, const GraphValue&) const = 0;
         virtual void visit(void* fn, Visitor call) = 0;
@@ -92,6 +94,7 @@ private:
             return output_image_of(module, in);
         }
         void set_input_image(ImageShape image) override { offer_input_image(module, image); }
+        bool width_preserving() const override { return is_width_preserving(module); }
         std::string describe() const override { return module.describe(); }
         GraphValue export_graph(GraphSink& graph, const GraphValue& input) const override {
             return export_module(module, graph, input);

@@ -11,6 +11,7 @@
 #include "../core/error.hpp"
 #include "../core/image_flow.hpp"
 #include "../core/image_shape.hpp"
+#include "../core/module.hpp"
 
 namespace xtnn::detail {
 
@@ -44,10 +45,14 @@ public:
                  " ", *width_, " features", image_ ? " (" + to_string(*image_) + ")" : std::string(" (no image)"),
                  "; an image layer needs its input image");
         }
-        if (need && !width_ && !input_) {
+        // A module's need is the chain's only if every module before it passes
+        // its width through: after a pooling layer that does not know its image
+        // yet, the next Dense's inputs say nothing about the chain's.
+        if (need && !width_ && !input_ && preserving_so_far_) {
             input_ = need;
             input_image_ = need_image;
         }
+        preserving_so_far_ = preserving_so_far_ && is_width_preserving(module);
         image_ = output_image_of(module, image_ ? image_ : need_image);
         width_ = module.output_width(width_ ? width_ : need);
         previous_ = module.describe();
@@ -70,6 +75,7 @@ private:
     std::optional<std::size_t> width_;
     std::optional<ImageShape> input_image_;
     std::optional<ImageShape> image_;
+    bool preserving_so_far_ = true;  // every module added so far is width-preserving
     std::string previous_;
 };
 

@@ -18,6 +18,8 @@
 //   void reseed(std::uint64_t seed)         for modules that draw random numbers
 //   input_image(), output_image(in), set_input_image(image)
 //                                           image shapes, for layers over images (core/image_flow.hpp)
+//   bool width_preserving() const           output width always = input width (else: derive
+//                                           from WidthPreserving, or neither)
 //
 // Writing into a view (WritesIntoView below), so a consumer that assembles
 // several outputs side by side (Parallel(Concat)) needs no copies:
@@ -78,6 +80,21 @@ struct WidthPreserving {
         return input;
     }
 };
+
+// A module that keeps its width without deriving from WidthPreserving (it knows
+// its input width once it knows its image, or it is type-erased) says so here.
+template <class M>
+concept ReportsWidthPreserving = requires(const M& m) {
+    { m.width_preserving() } -> std::same_as<bool>;
+};
+
+// Whether `module`'s output width is always its input width, so a container
+// may learn its own input width from a later module's (compose/width_check.hpp).
+template <class M>
+bool is_width_preserving(const M& module) {
+    if constexpr (ReportsWidthPreserving<M>) return module.width_preserving();
+    else return std::is_base_of_v<WidthPreserving, M>;
+}
 
 namespace detail {
 

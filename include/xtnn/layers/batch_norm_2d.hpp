@@ -57,6 +57,7 @@ public:
         if (input) positions(*input);
         return input;
     }
+    bool width_preserving() const { return true; }
     // The image hooks (core/image_flow.hpp): images pass through. Given its
     // predecessor's image, the layer keeps its own channel count, so a
     // container reports a predecessor with other channels, naming both.
