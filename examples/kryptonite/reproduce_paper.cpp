@@ -212,6 +212,10 @@ double run_share(Study& study, const Sets& sets, const std::vector<std::size_t>&
         std::printf("%zu runs on %s; early stopping from epoch %zu, patience %zu, at most %zu epochs\n",
                     study.runs.size(), processes.workers(o.jobs).c_str(), o.base.start_from_epoch + 1,
                     o.base.patience, o.base.epochs);
+        // Up to 3x: OpenBLAS 0.3.21 runs its oldest kernels on CPUs it does not know.
+        if (const std::string advice = xtnn::blas_kernel_advice(); !advice.empty()) {
+            std::printf("note: %s\n", advice.c_str());
+        }
         std::fflush(stdout);
         reports = root_reports(study, mine, progress, reported);
     }
