@@ -16,7 +16,6 @@
 // Only the first layer of a model needs to be told its input image; containers
 // (compose/width_check.hpp) hand each later layer what its predecessor produces.
 #include <optional>
-#include <type_traits>
 
 #include "image_shape.hpp"
 #include "module.hpp"
@@ -42,13 +41,12 @@ std::optional<ImageShape> input_image_of(const M& module) {
     else return std::nullopt;
 }
 
-// Without the hook, a width-preserving module (activation, Dropout, Identity)
-// passes the image through; any other module's output is no image.
+// Without the hook, a width-preserving module (is_width_preserving: activation,
+// Dropout, Identity) passes the image through; any other module's output is no image.
 template <class M>
 std::optional<ImageShape> output_image_of(const M& module, std::optional<ImageShape> input) {
     if constexpr (HasOutputImage<M>) return module.output_image(input);
-    else if constexpr (std::is_base_of_v<WidthPreserving, M>) return input;
-    else return std::nullopt;
+    else return is_width_preserving(module) ? input : std::nullopt;
 }
 
 // Gives `module` its predecessor's image if it takes one and has none yet.
