@@ -20,7 +20,7 @@
 # side by side inside bench_gemm, and bench_training once more each, as the columns
 # openblas-pthread+eigen, +libxsmm and +auto. With libdnnl-dev, bench_cnn and bench_conv run
 # once more with the oneDNN Conv2D backend (openblas-pthread+onednn; XTNN_BENCH_CONV_BACKENDS),
-# and against PyTorch too (pytorch-onednn-<threads>t.md).
+# and against PyTorch too (rows named after openblas-pthread+onednn in pytorch-<threads>t.md).
 # Results go to <build dir>/results/<date>-<time>/ (JSON per backend, thread count and
 # program; table.md, bench.png, pytorch-<threads>t.md, memory.txt).
 # Extra backends: XTNN_SETUP_EXTRAS=bench ./scripts/setup.sh installs BLIS, ATLAS,
