@@ -50,6 +50,28 @@ double time_loop(benchmark::State& state, F&& iteration) {
            static_cast<double>(calls);
 }
 
+// Median seconds per call of f over `trials` trials of about `trial_seconds`
+// each (after one warm-up call): a reference timed beside a benchmark, for ratios.
+template <class F>
+double median_seconds(F&& f, int trials = 7, double trial_seconds = 0.02) {
+    using clock = std::chrono::steady_clock;
+    f();
+    std::vector<double> per_call;
+    for (int t = 0; t < trials; ++t) {
+        std::size_t calls = 0;
+        const auto start = clock::now();
+        double elapsed = 0;
+        do {
+            f();
+            ++calls;
+            elapsed = std::chrono::duration<double>(clock::now() - start).count();
+        } while (elapsed < trial_seconds);
+        per_call.push_back(elapsed / static_cast<double>(calls));
+    }
+    std::sort(per_call.begin(), per_call.end());
+    return per_call[per_call.size() / 2];
+}
+
 // time_loop over Trainer::step on batches cycled from xs/ys.
 template <class Trainer, xtnn::Real T>
 double time_steps(benchmark::State& state, Trainer& trainer, const std::vector<xtnn::Tensor<T>>& xs,
@@ -138,24 +160,9 @@ public:
         benchmark::ClobberMemory();
     }
 
-    // Median seconds per run() over `trials` trials of about `trial_seconds` each.
+    // Median seconds per run() (bench::median_seconds).
     double median_seconds(int trials = 7, double trial_seconds = 0.02) {
-        using clock = std::chrono::steady_clock;
-        run();
-        std::vector<double> per_run;
-        for (int t = 0; t < trials; ++t) {
-            std::size_t runs = 0;
-            const auto start = clock::now();
-            double elapsed = 0;
-            do {
-                run();
-                ++runs;
-                elapsed = std::chrono::duration<double>(clock::now() - start).count();
-            } while (elapsed < trial_seconds);
-            per_run.push_back(elapsed / static_cast<double>(runs));
-        }
-        std::sort(per_run.begin(), per_run.end());
-        return per_run[per_run.size() / 2];
+        return bench::median_seconds([this] { run(); }, trials, trial_seconds);
     }
 
     const std::vector<GemmShape>& gemms() const { return gemms_; }

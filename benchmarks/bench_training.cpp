@@ -8,11 +8,16 @@
 //       split (40 % of 2000·n rows: 7,200 at n = 9, 36,000 at n = 45)
 //   infer/<model>/n<n>/b4096: predict (eval mode, default_eval_batch_size rows per pass);
 //       counters samples/s, gemm_us (its forward gemms alone, at 4096 rows) and
-//       infer/gemm (the pass ÷ gemm_us); `/one_pass`: one forward over all 4096 rows
+//       infer/gemm (the pass ÷ gemm_us); `/one_pass`: one forward over all 4096 rows.
+//       In the oneDNN build (XTNN_INFERENCE_BACKEND_ONEDNN: evaluation runs oneDNN's
+//       products) also infer/onednn: the pass ÷ the same products in oneDNN, plain
 #include <string>
 
 #include "bench_common.hpp"
 #include "bench_models.hpp"
+#if defined(XTNN_INFERENCE_BACKEND_ONEDNN)
+#include "bench_onednn.hpp"
+#endif
 
 namespace {
 
@@ -85,6 +90,10 @@ void run_inference(benchmark::State& state, Model& model, std::size_t n, bool on
     });
     state.counters["gemm_us"] = gemm_seconds * 1e6;
     state.counters["infer/gemm"] = seconds / gemm_seconds;
+#if defined(XTNN_INFERENCE_BACKEND_ONEDNN)
+    bench::OneDnnProducts products(bench::inference_gemms(model, batch));
+    state.counters["infer/onednn"] = seconds / bench::median_seconds([&] { products.run(); });
+#endif
     state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
     bench::report_gflops(state, 2.0 * batch * static_cast<double>(parameter_count(model)));
 }

@@ -49,13 +49,15 @@ fi
 cmake --build "$dir" -j"$jobs"
 ctest --test-dir "$dir" --output-on-failure -j"$jobs" "${ctest_args[@]}"
 
-# XTNN_CONV_BACKEND=onednn: rebuilding every test with it would double the Release
-# build's ~10 minutes; its own tests (tests/onednn: oneDNN against im2col, gradients,
-# Adam steps, heap use) and the installed-package consumer take about a minute.
+# XTNN_CONV_BACKEND=onednn and XTNN_INFERENCE_BACKEND=onednn: rebuilding every test
+# with them would double the Release build's ~10 minutes; their own tests (tests/onednn:
+# oneDNN against im2col and against module-by-module evaluation, gradients, Adam
+# steps, heap use) and the installed-package consumer take about a minute.
 if [[ "$sanitize" == 0 ]]; then
   cmake -S . -B build-onednn \
     -DCMAKE_BUILD_TYPE=Release -DXTNN_SANITIZE=OFF -DXTNN_WERROR=ON -DXTNN_BUILD_TESTS=ON \
-    -DXTNN_BUILD_EXAMPLES=OFF -DXTNN_CHECK_STANDALONE_HEADERS=OFF -DXTNN_CONV_BACKEND=onednn "${extra[@]}"
+    -DXTNN_BUILD_EXAMPLES=OFF -DXTNN_CHECK_STANDALONE_HEADERS=OFF -DXTNN_CONV_BACKEND=onednn \
+    -DXTNN_INFERENCE_BACKEND=onednn "${extra[@]}"
   cmake --build build-onednn -j"$jobs" --target xtnn_onednn_tests
   ctest --test-dir build-onednn --output-on-failure -j"$jobs" -R 'xtnn_onednn_|xtnn_package_consumer' "${ctest_args[@]}"
 fi

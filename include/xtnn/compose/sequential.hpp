@@ -7,10 +7,15 @@
 // A run Dense → ReLU | LeakyReLU → BatchNorm → Dropout among the children is
 // computed fused, in fewer passes with bit-identical results
 // (layers/dense_block_fusion.hpp); fuse_blocks(model, false) turns that off.
+// With XTNN_INFERENCE_BACKEND=onednn a Sequential<float> made of Dense layers,
+// activations, BatchNorm and Dropout evaluates through oneDNN with the bias and
+// activation fused into each product (compose/dense_chain.hpp); fuse_blocks
+// turns that off too.
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "../core/graph_sink.hpp"
@@ -22,6 +27,7 @@
 #include "../core/tensor.hpp"
 #include "../layers/dense_block_fusion.hpp"
 #include "children.hpp"
+#include "dense_chain.hpp"
 #include "width_check.hpp"
 
 namespace xtnn {
@@ -41,11 +47,18 @@ public:
     template <Real T>
     const Tensor<T>& forward(const Tensor<T>& x, Mode mode) {
         fused_ = fuse_;
+        if constexpr (chains<T>) {
+            eval_chain_.take_input();
+            if (mode == Mode::eval && fuse_ && !detail::ChainsSuspended::active()) {
+                if (const Tensor<T>* y = eval_chain_.run(*this, x)) return *y;
+            }
+        }
         return forward_through<0, count - 1>(x, mode);
     }
 
     template <Real T>
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
+        replay_chained_forward<T>();
         return backward_through<count - 1>(grad_out);
     }
 
@@ -53,6 +66,13 @@ public:
     template <Real T>
     void forward_into(const Tensor<T>& x, Mode mode, MatrixView<T> out) requires WritesIntoView<Last, T> {
         fused_ = fuse_;
+        if constexpr (chains<T>) {
+            eval_chain_.take_input();
+            if (mode == Mode::eval && fuse_ && !detail::ChainsSuspended::active() &&
+                eval_chain_.run_into(*this, x, out)) {
+                return;
+            }
+        }
         constexpr std::size_t block = count - 4;  // where a fusable run ending with the last module starts
         if constexpr (block_at<block>()) {
             if (fused_) {
@@ -67,6 +87,7 @@ public:
 
     template <Real T>
     const Tensor<T>& backward_from(MatrixView<const T> grad_out) requires WritesIntoView<Last, T> {
+        replay_chained_forward<T>();
         constexpr std::size_t block = count - 4;
         if constexpr (block_at<block>()) {
             if (fused_) {
@@ -146,6 +167,22 @@ private:
     template <std::size_t I>
     using Child = std::tuple_element_t<I, std::tuple<Ms...>>;
 
+    // Whether evaluation in T may run as a chain through oneDNN (dense_chain.hpp).
+    template <class T>
+    static constexpr bool chains = detail::runs_dense_chain<Sequential>() && std::is_same_v<T, float>;
+
+    // A backward after a chained evaluation first runs that forward again module
+    // by module, so that every module holds what its backward reads.
+    template <class T>
+    void replay_chained_forward() {
+        if constexpr (chains<T>) {
+            if (const Tensor<T>* x = eval_chain_.take_input()) {
+                const detail::ChainsSuspended modules_only;
+                forward_through<0, count - 1>(*x, Mode::eval);
+            }
+        }
+    }
+
     // Whether children I..I+3 are a run to fuse (I = count − 4 may have wrapped below 0).
     template <std::size_t I>
     static constexpr bool block_at() {
@@ -202,6 +239,7 @@ private:
     std::optional<ImageShape> input_image_;
     bool fuse_ = true;
     bool fused_ = true;  // whether the last forward ran fused, so its backward does too
+    [[no_unique_address]] detail::DenseChainFor<Sequential> eval_chain_;
 };
 
 // Sets fusion (Sequential::fuse_blocks) on every static Sequential in `model`.

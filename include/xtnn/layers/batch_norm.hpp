@@ -79,6 +79,20 @@ public:
         norm_.synchronize_statistics(std::move(reducer));
     }
 
+    // In evaluation mode this layer is y = x·scale + shift per feature, from
+    // the running statistics: what folding it into a neighbouring Dense needs
+    // (compose/dense_chain.hpp). Writes width() values to each.
+    void evaluation_affine(T* scale, T* shift) {
+        norm_.use_running_statistics();
+        const T* mean = norm_.mean();
+        const T* s = norm_.scale();
+        const T* beta = norm_.beta_at();
+        for (std::size_t j = 0; j < norm_.width(); ++j) {
+            scale[j] = s[j];
+            shift[j] = beta[j] - mean[j] * s[j];
+        }
+    }
+
     Param<T>& gamma() { return norm_.gamma(); }
     Param<T>& beta() { return norm_.beta(); }
     Param<T>& running_mean() { return norm_.running_mean(); }

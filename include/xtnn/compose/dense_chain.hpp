@@ -1,0 +1,349 @@
+#pragma once
+// Evaluation through oneDNN (CMake: -DXTNN_INFERENCE_BACKEND=onednn, which sets
+// XTNN_INFERENCE_BACKEND_ONEDNN on xtnn::xtnn). A static Sequential<float> whose
+// modules, nested Sequentials flattened, form a chain of units
+//
+//     Dense [BatchNorm] [ReLU | LeakyReLU | Sigmoid | Tanh] [BatchNorm] [Dropout]
+//
+// runs its Mode::eval forward as one oneDNN matmul per unit with the bias and the
+// activation inside the kernel (kernels/onednn_matmul.hpp), instead of a bias
+// pass, the gemm and elementwise passes. Dropout is the identity in evaluation.
+// A BatchNorm is an affine map there, so it is folded into weights: one right
+// after the Dense into that Dense's, one after the activation into the next
+// unit's (the last unit's stays a pass of its own). Folding is redone on every
+// call from the current parameters and running statistics (in·out multiply-adds
+// per unit against rows·in·out for the product), so nothing goes stale when
+// training goes on.
+//
+// Results differ from the module-by-module evaluation by rounding only (other
+// summation orders, folded products); tests/onednn/test_dense_chain.cpp bounds
+// the difference. Training, double models, rows = 0 and every other composition
+// take the usual path; so does any Sequential after fuse_blocks(model, false).
+// In the default build (XTNN_INFERENCE_BACKEND=gemm) nothing here is compiled:
+// DenseChainPlan<M> is an empty type and no Sequential chains.
+#include <string_view>
+
+#include "../core/tensor.hpp"
+
+#if defined(XTNN_INFERENCE_BACKEND_ONEDNN)
+#include "../kernels/onednn_matmul.hpp"
+#if !defined(XTNN_HAVE_ONEDNN_MATMUL)
+#error "xtnn: XTNN_INFERENCE_BACKEND_ONEDNN needs <oneapi/dnnl/dnnl.hpp> on the include path (libdnnl-dev, DNNL::dnnl)"
+#endif
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <span>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../core/matrix_view.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../layers/activations.hpp"
+#include "../layers/batch_norm.hpp"
+#include "../layers/dense.hpp"
+#include "../layers/dropout.hpp"
+#endif
+
+namespace xtnn {
+
+template <class... Ms>
+class Sequential;
+
+// What runs chains of Dense layers in evaluation mode in this translation unit:
+// "gemm" (xtnn::gemm and xtnn's passes) or "onednn".
+inline constexpr std::string_view inference_backend =
+#if defined(XTNN_INFERENCE_BACKEND_ONEDNN)
+    "onednn";
+#else
+    "gemm";
+#endif
+
+namespace detail {
+
+struct NoDenseChain {};
+
+// While one of these lives, no Sequential on this thread evaluates as a chain:
+// a replay before a backward must run every nested Sequential module by module
+// too, or the saved inputs would be the chain's (differently rounded) values.
+class ChainsSuspended {
+public:
+    ChainsSuspended() : was_(suspended()) { suspended() = true; }
+    ~ChainsSuspended() { suspended() = was_; }
+    ChainsSuspended(const ChainsSuspended&) = delete;
+    ChainsSuspended& operator=(const ChainsSuspended&) = delete;
+
+    static bool active() { return suspended(); }
+
+private:
+    static bool& suspended() {
+        thread_local bool flag = false;
+        return flag;
+    }
+    bool was_;
+};
+
+#if defined(XTNN_INFERENCE_BACKEND_ONEDNN)
+
+inline OneDnnActivation onednn_activation(const ops::ReLU&) { return {dnnl::algorithm::eltwise_relu, 0}; }
+inline OneDnnActivation onednn_activation(const ops::LeakyReLU& op) {
+    return {dnnl::algorithm::eltwise_relu, static_cast<float>(op.alpha)};
+}
+inline OneDnnActivation onednn_activation(const ops::Sigmoid&) { return {dnnl::algorithm::eltwise_logistic, 0}; }
+inline OneDnnActivation onednn_activation(const ops::Tanh&) { return {dnnl::algorithm::eltwise_tanh, 0}; }
+
+enum class ChainRole { dense, norm, activation, dropout, other };
+
+template <class M>
+constexpr ChainRole chain_role() {
+    if constexpr (std::is_same_v<M, Dense<float>>) return ChainRole::dense;
+    else if constexpr (std::is_same_v<M, BatchNorm<float>>) return ChainRole::norm;
+    else if constexpr (std::is_same_v<M, Dropout>) return ChainRole::dropout;
+    else if constexpr (requires(const M& m) { onednn_activation(m.op()); }) return ChainRole::activation;
+    else return ChainRole::other;
+}
+
+template <class M>
+struct is_static_sequential : std::false_type {};
+template <class... Ms>
+struct is_static_sequential<Sequential<Ms...>> : std::true_type {};
+
+// The roles of a module's leaves, nested static Sequentials flattened.
+template <class M>
+struct ChainRoles {
+    static constexpr std::size_t size = 1;
+    static constexpr void append(ChainRole* roles, std::size_t& at) { roles[at++] = chain_role<M>(); }
+};
+template <class... Ms>
+struct ChainRoles<Sequential<Ms...>> {
+    static constexpr std::size_t size = (ChainRoles<Ms>::size + ...);
+    static constexpr void append(ChainRole* roles, std::size_t& at) { (ChainRoles<Ms>::append(roles, at), ...); }
+};
+
+// How many units the leaves make, 0 when they are not a chain (the grammar above).
+template <class M>
+constexpr std::size_t chain_units() {
+    std::array<ChainRole, ChainRoles<M>::size> roles{};
+    std::size_t at = 0;
+    ChainRoles<M>::append(roles.data(), at);
+    std::size_t i = 0, units = 0;
+    const auto take = [&](ChainRole role) {
+        if (i < roles.size() && roles[i] == role) ++i;
+    };
+    while (i < roles.size()) {
+        if (roles[i] != ChainRole::dense) return 0;
+        ++i;
+        ++units;
+        take(ChainRole::norm);
+        take(ChainRole::activation);
+        take(ChainRole::norm);
+        take(ChainRole::dropout);
+    }
+    return units;
+}
+
+struct DenseChainUnit {
+    Dense<float>* dense = nullptr;
+    BatchNorm<float>* pre_norm = nullptr;   // between the Dense and the activation: folded into this Dense
+    bool activated = false;
+    OneDnnActivation activation;
+    BatchNorm<float>* post_norm = nullptr;  // after the activation: folded into the next Dense
+};
+
+// Runs a chain's units; holds the primitives, folded weights and outputs between calls.
+class OneDnnDenseChain {
+public:
+    // out = the chain applied to x (rows x the last unit's width; either may be a view).
+    void run(std::span<const DenseChainUnit> units, MatrixView<const float> x, MatrixView<float> out) {
+        if (stages_.size() != units.size()) stages_.resize(units.size());
+        MatrixView<const float> src = x;
+        bool pending = false;  // scale_ / shift_ hold the previous unit's post_norm
+        for (std::size_t u = 0; u < units.size(); ++u) {
+            const DenseChainUnit& unit = units[u];
+            Stage& stage = stages_[u];
+            Dense<float>& dense = *unit.dense;
+            const std::size_t width = dense.out_features();
+            const float* weights = dense.kernel().data();
+            const float* bias = dense.bias().data();
+            if (pending || unit.pre_norm != nullptr) {
+                fold(stage, dense, pending, unit.pre_norm);
+                weights = stage.weights.data();
+                bias = stage.bias.data();
+            }
+            MatrixView<float> dst = out;
+            if (u + 1 < units.size()) {
+                ensure_shape(stage.output, x.rows, width);
+                dst = view_of(stage.output);
+            }
+            stage.matmul.run({x.rows, dense.in_features(), width, src.stride, dst.stride, unit.activation}, src.data,
+                             weights, bias, dst.data);
+            pending = unit.post_norm != nullptr;
+            if (pending) {
+                affine_for(width);
+                unit.post_norm->evaluation_affine(scale_.data(), shift_.data());
+            }
+            src = dst;
+        }
+        if (pending) apply_affine(out);
+    }
+
+private:
+    struct Stage {
+        OneDnnMatmul matmul;
+        Tensor<float> weights, bias, output;  // weights and bias with BatchNorms folded in
+    };
+
+    // scale_ and shift_ with room for `width` values; returns scale_.
+    float* affine_for(std::size_t width) {
+        if (scale_.size() < width) {
+            scale_.resize(width);
+            shift_.resize(width);
+        }
+        return scale_.data();
+    }
+
+    // The Dense's weights and bias seen through the previous unit's BatchNorm
+    // (pending: y = a·s + c feeds x·W + b = a·(diag(s)·W) + (c·W + b)) and its own
+    // (pre_norm: z·s' + c' = x·(W·diag(s')) + (b·s' + c')).
+    void fold(Stage& stage, Dense<float>& dense, bool pending, BatchNorm<float>* pre_norm) {
+        const std::size_t in = dense.in_features(), out = dense.out_features();
+        ensure_shape(stage.weights, in, out);
+        ensure_shape(stage.bias, 1, out);
+        const float* w = dense.kernel().data();
+        float* fw = stage.weights.data();
+        float* fb = stage.bias.data();
+        std::copy_n(dense.bias().data(), out, fb);
+        for (std::size_t i = 0; i < in; ++i) {
+            const float s = pending ? scale_[i] : 1.0f;
+            const float c = pending ? shift_[i] : 0.0f;
+            for (std::size_t j = 0; j < out; ++j) {
+                fw[i * out + j] = s * w[i * out + j];
+                fb[j] += c * w[i * out + j];
+            }
+        }
+        if (pre_norm == nullptr) return;
+        const float* s = affine_for(out);
+        pre_norm->evaluation_affine(scale_.data(), shift_.data());
+        for (std::size_t i = 0; i < in; ++i) {
+            for (std::size_t j = 0; j < out; ++j) fw[i * out + j] *= s[j];
+        }
+        for (std::size_t j = 0; j < out; ++j) fb[j] = fb[j] * s[j] + shift_[j];
+    }
+
+    // The last unit's post_norm, in place.
+    void apply_affine(MatrixView<float> y) const {
+        for (std::size_t r = 0; r < y.rows; ++r) {
+            elementwise(
+                y.cols, [](auto s, auto c, auto& v) { v = v * s + c; }, scale_.data(), shift_.data(), y.row(r));
+        }
+    }
+
+    std::vector<Stage> stages_;
+    std::vector<float> scale_, shift_;
+};
+
+// A static Sequential's evaluation chain: finds its units, runs them, and
+// remembers the input of the last run for a backward that follows.
+template <class Seq>
+class DenseChainPlan {
+    static constexpr std::size_t units = chain_units<Seq>();
+
+public:
+    // The chain applied to x, in a buffer of the plan's; nullptr (nothing done)
+    // when the call must take the usual path: no rows, or an input the first
+    // Dense would refuse with its own message.
+    const Tensor<float>* run(Seq& seq, const Tensor<float>& x) {
+        const auto chain = units_of(seq);
+        if (!takes(chain, x)) return nullptr;
+        ensure_shape(output_, x.shape(0), chain[units - 1].dense->out_features());
+        run(chain, x, view_of(output_));
+        return &output_;
+    }
+
+    // As run, into a view (a column slice of Parallel's output); false when the
+    // usual path must run, which also reports a view of the wrong shape.
+    bool run_into(Seq& seq, const Tensor<float>& x, MatrixView<float> out) {
+        const auto chain = units_of(seq);
+        if (!takes(chain, x) || out.rows != x.shape(0) || out.cols != chain[units - 1].dense->out_features()) {
+            return false;
+        }
+        run(chain, x, out);
+        return true;
+    }
+
+    // The input of the last forward if it ran as a chain (then forgotten); the
+    // Sequential replays it module by module before a backward.
+    const Tensor<float>* take_input() { return std::exchange(input_, nullptr); }
+
+private:
+    using Units = std::array<DenseChainUnit, units>;
+
+    static bool takes(const Units& chain, const Tensor<float>& x) {
+        return x.shape(0) > 0 && x.shape(1) == chain[0].dense->in_features();
+    }
+
+    void run(const Units& chain, const Tensor<float>& x, MatrixView<float> out) {
+        runner_.run(chain, view_of(x), out);
+        input_ = &x;
+    }
+
+    static Units units_of(Seq& seq) {
+        Units chain{};
+        std::size_t next = 0;
+        for_each_leaf(seq, [&](auto& leaf) { add(chain, next, leaf); });
+        return chain;
+    }
+
+    template <class M, class F>
+    static void for_each_leaf(M& module, F&& f) {
+        if constexpr (is_static_sequential<M>::value) {
+            std::apply([&](auto&... children) { (for_each_leaf(children, f), ...); }, module.children());
+        } else {
+            f(module);
+        }
+    }
+
+    template <class Leaf>
+    static void add(Units& chain, std::size_t& next, Leaf& leaf) {
+        constexpr ChainRole role = chain_role<Leaf>();
+        if constexpr (role == ChainRole::dense) {
+            chain[next++].dense = &leaf;
+        } else if constexpr (role == ChainRole::norm) {
+            DenseChainUnit& unit = chain[next - 1];
+            (unit.activated || unit.pre_norm != nullptr ? unit.post_norm : unit.pre_norm) = &leaf;
+        } else if constexpr (role == ChainRole::activation) {
+            chain[next - 1].activated = true;
+            chain[next - 1].activation = onednn_activation(leaf.op());
+        }
+    }
+
+    OneDnnDenseChain runner_;
+    Tensor<float> output_;
+    const Tensor<float>* input_ = nullptr;
+};
+
+// Whether a static Sequential's evaluation runs as a chain (its leaves are
+// one; Dense<float> being the only Dense they admit, the model is float).
+template <class Seq>
+constexpr bool runs_dense_chain() {
+    return chain_units<Seq>() > 0;
+}
+template <class Seq>
+using DenseChainFor = std::conditional_t<runs_dense_chain<Seq>(), DenseChainPlan<Seq>, NoDenseChain>;
+
+#else
+
+template <class Seq>
+constexpr bool runs_dense_chain() {
+    return false;
+}
+
+template <class Seq>
+using DenseChainFor = NoDenseChain;
+
+#endif
+
+}  // namespace detail
+}  // namespace xtnn
