@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("blas_config", xtnn::blas_config());
     benchmark::AddCustomContext("gemm_backend", xtnn::gemm_backend_config());
     benchmark::AddCustomContext("conv_backend", std::string(xtnn::conv_backend));
+    benchmark::AddCustomContext("inference_backend", std::string(xtnn::inference_backend));
     benchmark::AddCustomContext("blas_threads", settable ? threads : threads + " (not settable: library default)");
     benchmark::AddCustomContext("OPENBLAS_CORETYPE", env_or("OPENBLAS_CORETYPE", "(unset)"));
     benchmark::AddCustomContext("OPENBLAS_L2_SIZE", env_or("OPENBLAS_L2_SIZE", "(unset)"));

@@ -18,9 +18,10 @@
 # XTNN_BENCH_BACKENDS='openblas-pthread;blis' limits the backends (default: every one installed).
 # The gemm backends found (Eigen, libxsmm; XTNN_BENCH_GEMM_BACKENDS='eigen' limits them) run
 # side by side inside bench_gemm, and bench_training once more each, as the columns
-# openblas-pthread+eigen, +libxsmm and +auto. With libdnnl-dev, bench_cnn and bench_conv run
-# once more with the oneDNN Conv2D backend (openblas-pthread+onednn; XTNN_BENCH_CONV_BACKENDS),
-# and against PyTorch too (rows named after openblas-pthread+onednn in pytorch-<threads>t.md).
+# openblas-pthread+eigen, +libxsmm and +auto. With libdnnl-dev, bench_cnn, bench_conv and
+# bench_training run once more with oneDNN as the Conv2D and inference backend, beside
+# bench_epilogue (openblas-pthread+onednn; XTNN_BENCH_CONV_BACKENDS), and the CNN against
+# PyTorch too (rows named after openblas-pthread+onednn in pytorch-<threads>t.md).
 # Results go to <build dir>/results/<date>-<time>/ (JSON per backend, thread count and
 # program; table.md, bench.png, pytorch-<threads>t.md, memory.txt).
 # Extra backends: XTNN_SETUP_EXTRAS=bench ./scripts/setup.sh installs BLIS, ATLAS,
@@ -36,7 +37,7 @@ while (($#)); do
     --no-pytorch) pytorch=0 ;;
     --filter) filter="$2"; shift ;;
     --arch) arch="$2"; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
