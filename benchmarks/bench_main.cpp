@@ -14,6 +14,7 @@
 #include <xtnn/kernels/blas_info.hpp>
 #include <xtnn/kernels/denormals.hpp>
 #include <xtnn/kernels/gemm.hpp>
+#include <xtnn/compose/dense_chain.hpp>
 #include <xtnn/layers/conv2d_backend.hpp>
 
 namespace {
