@@ -1,25 +1,30 @@
 // What a gemm epilogue costs where a real library offers one (issue 13): oneDNN's
-// matmul with post-ops against its own plain product, next to xtnn's own passes,
+// matmul with post-ops against its own plain product, next to xtnn's own ways,
 // on the shapes of the paper's models. The inference target (predict ≤ 1.1× its
 // gemms) asks for an epilogue of at most 10 %; this shows what the best
-// available kernels reach, and what a route through them would give. Built only
-// with oneDNN (libdnnl-dev), as build/benchmarks/<provider>+onednn/bench_epilogue.
+// available kernels reach, and what xtnn's route through them (the evaluation
+// chain of XTNN_INFERENCE_BACKEND=onednn, which this program is built with)
+// gives. Built only with oneDNN (libdnnl-dev), as
+// build/benchmarks/<provider>+onednn/bench_epilogue.
 // Float, one thread.
 //   epilogue/r<rows>/<in>x<out>/<variant>: one deep layer
 //     xtnn_gemm            xtnn::gemm with beta = 1: bench_training's "its gemms"
-//     xtnn_block           Sequential(Dense, ReLU, BatchNorm) forward in Mode::eval
+//     xtnn_modules         Sequential(Dense, ReLU, BatchNorm, Dropout) forward in Mode::eval,
+//                          module by module (fuse_blocks off: bias rows, gemm, two passes)
+//     xtnn_chain           the same block as xtnn's oneDNN chain (compose/dense_chain.hpp: bias
+//                          and ReLU in the product, the last BatchNorm a pass of its own)
 //     onednn_plain         dst = src·W
 //     onednn_bias          dst = src·W + b
 //     onednn_bias_relu     dst = ReLU(src·W + b)
 //     onednn_bias_relu_bn  dst = ReLU(src·W + b)·scale + shift (per-column binary post-ops:
 //                          BatchNorm in evaluation mode)
 //   epilogue/FCNN/n<n>/r4096/<variant>: the paper's FCNN over 4096 rows
-//     xtnn_predict         predict(model, x), as bench_training's infer/
+//     xtnn_predict         predict(model, x), as bench_training's infer/: xtnn's oneDNN chain
 //     xtnn_gemms           its forward gemms alone (bench_training's gemm_us)
 //     onednn_plain         the three products alone, chained, in oneDNN
 //     onednn_folded        the three products with bias + ReLU (bias + sigmoid last) fused,
 //                          each BatchNorm folded into the next layer's weights (same cost
-//                          as any weights): inference through oneDNN's epilogues
+//                          as any weights): the chain's products without xtnn around them
 //   counters: /plain and /gemm, the variant's time ÷ oneDNN's plain products and
 //   ÷ xtnn's gemms at the same shapes, both timed in the same run.
 #include <memory>
@@ -85,13 +90,19 @@ void register_layer(std::size_t rows, std::size_t in, std::size_t out) {
         bench::GemmSequence<float> gemm({{Transpose::no, Transpose::no, rows, out, in, true}});
         report_ratios(state, *x, widths, bench::time_loop(state, [&] { gemm.run(); }));
     })->UseRealTime();
-    benchmark::RegisterBenchmark((name + "xtnn_block").c_str(), [=](benchmark::State& state) {
-        Sequential block(Dense<float>(in, out), ReLU(), BatchNorm<float>(out));
-        init_parameters(block, 1);
-        report_ratios(state, *x, widths, bench::time_loop(state, [&] {
-            benchmark::DoNotOptimize(block.forward(*x, Mode::eval).data());
-        }));
-    })->UseRealTime();
+    for (const bool chained : {false, true}) {
+        benchmark::RegisterBenchmark((name + (chained ? "xtnn_chain" : "xtnn_modules")).c_str(),
+                                     [=](benchmark::State& state) {
+                                         Sequential block(Dense<float>(in, out), ReLU(), BatchNorm<float>(out),
+                                                          Dropout(0.3));
+                                         init_parameters(block, 1);
+                                         fuse_blocks(block, chained);
+                                         report_ratios(state, *x, widths, bench::time_loop(state, [&] {
+                                             benchmark::DoNotOptimize(block.forward(*x, Mode::eval).data());
+                                         }));
+                                     })
+            ->UseRealTime();
+    }
     const std::pair<const char*, Epilogue> variants[] = {{"onednn_plain", Epilogue::none},
                                                          {"onednn_bias", Epilogue::bias},
                                                          {"onednn_bias_relu", Epilogue::bias_relu},
