@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <xtnn/xtnn.hpp>
@@ -154,6 +155,15 @@ TEST_CASE("evaluating through the chain leaves training as it was") {
         return losses;
     };
     CHECK(train(true) == train(false));
+}
+
+TEST_CASE("a chained model moved after evaluating evaluates the same") {
+    auto model = paper::make_fcnn<float>(9);
+    init_parameters(model, 17);
+    const Tensor<float> x = random_matrix<float>(300, 9, 18);
+    const Tensor<float> before = predict(model, x);  // primitives built and bound to the model's buffers
+    auto moved = std::move(model);
+    CHECK(predict(moved, x) == before);
 }
 
 TEST_CASE("a chained model refuses bad input with the modules' own messages") {

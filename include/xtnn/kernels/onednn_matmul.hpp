@@ -34,15 +34,12 @@ struct OneDnnMatmulShape {
 
 class OneDnnMatmul {
 public:
-    // A plan is a cache of one shape's primitive: a copy starts without one.
+    // Move-only, like the modules that own one: a copy would share the bound memory objects.
     OneDnnMatmul() = default;
-    OneDnnMatmul(const OneDnnMatmul&) {}
-    OneDnnMatmul& operator=(const OneDnnMatmul&) {
-        step_.reset();
-        return *this;
-    }
-    OneDnnMatmul(OneDnnMatmul&&) = default;
-    OneDnnMatmul& operator=(OneDnnMatmul&&) = default;
+    OneDnnMatmul(const OneDnnMatmul&) = delete;
+    OneDnnMatmul& operator=(const OneDnnMatmul&) = delete;
+    OneDnnMatmul(OneDnnMatmul&&) noexcept = default;
+    OneDnnMatmul& operator=(OneDnnMatmul&&) noexcept = default;
     ~OneDnnMatmul() = default;
 
     // weights: in x out, row-major (xtnn's Dense layout); bias: out values.
