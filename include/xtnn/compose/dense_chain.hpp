@@ -19,6 +19,9 @@
 // summation orders, folded products); tests/onednn/test_dense_chain.cpp bounds
 // the difference. Training, double models, rows = 0 and every other composition
 // take the usual path; so does any Sequential after fuse_blocks(model, false).
+// A backward after a chained evaluation (check_gradients differentiates in
+// Mode::eval) first replays that forward module by module (Sequential), so its
+// gradients are exactly the module path's.
 // In the default build (XTNN_INFERENCE_BACKEND=gemm) nothing here is compiled:
 // DenseChainPlan<M> is an empty type and no Sequential chains.
 #include <string_view>
