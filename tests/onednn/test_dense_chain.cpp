@@ -157,6 +157,19 @@ TEST_CASE("evaluating through the chain leaves training as it was") {
     CHECK(train(true) == train(false));
 }
 
+TEST_CASE("a chain folds again when the parameters change between evaluations") {
+    auto model = paper::make_fcnn<float>(9);
+    init_parameters(model, 19);
+    const Tensor<float> x = random_matrix<float>(600, 9, 20);
+    const Tensor<float> before = predict(model, x);  // folds once for its three passes
+    scramble_batch_norms(model, 21);                   // what a training step or a load would do
+    model.visit_parameters([](Param<float>& p) {
+        if (p.name().ends_with("kernel")) p.data()[0] += 0.5f;
+    });
+    CHECK(chain_against_modules(model, x) < tolerance);  // a stale fold would be off by order 1
+    CHECK(scaled_difference(predict(model, x), before) > 0.01);
+}
+
 TEST_CASE("a chained model moved after evaluating evaluates the same") {
     auto model = paper::make_fcnn<float>(9);
     init_parameters(model, 17);

@@ -141,6 +141,7 @@ EpochLog train_epoch(const Strategy& strategy, Tr& trainer, BatchIterator<T>& ba
 template <class M, class Tr, class T>
 double evaluate_into(M& model, Tr& trainer, const Dataset<T>& data, std::size_t batch_size, Tensor<T>& batch,
                      Tensor<T>& batch_y, Tensor<T>& predictions) {
+    const ParametersFrozen frozen;  // evaluation chains fold once, not per batch
     double loss_sum = 0;
     for (std::size_t begin = 0; begin < data.size(); begin += batch_size) {
         const std::size_t count = std::min(batch_size, data.size() - begin);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "../compose/dense_chain.hpp"
 #include "../core/error.hpp"
 #include "../core/module.hpp"
 #include "../core/tensor.hpp"
@@ -35,6 +36,7 @@ Tensor<value_type_t<M>> predict(M& model, const Tensor<value_type_t<M>>& x,
         detail::fail("predict: the input has ", x.shape(1), " features, but the model expects ", *in);
     }
     require_initialized(model, "predict");
+    const detail::ParametersFrozen frozen;  // evaluation chains fold once, not per batch
     Tensor<T> batch;
     Tensor<T> out;
     for (std::size_t begin = 0; begin < x.shape(0); begin += batch_size) {
