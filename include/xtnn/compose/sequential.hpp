@@ -103,7 +103,8 @@ public:
 
     // Whether runs Dense → ReLU | LeakyReLU → BatchNorm → Dropout among the
     // children are computed fused (the default) or module by module, from the
-    // next forward on. Results are the same; the switch exists for comparisons.
+    // next forward on. Results are the same (within rounding where an evaluation
+    // chain runs through oneDNN); the switch exists for comparisons.
     void fuse_blocks(bool on) { fuse_ = on; }
 
     std::optional<std::size_t> input_width() const { return input_width_; }
