@@ -104,6 +104,17 @@ TEST_CASE("DynamicSequential matches the static Sequential exactly") {
     CHECK(final_layer->type() == typeid(Sigmoid));
 }
 
+TEST_CASE("AnyModule::target gives the held module of exactly that type") {
+    AnyModule<float> dense = Dense<float>(3, 4);
+    REQUIRE(dense.target<Dense<float>>() != nullptr);
+    CHECK(dense.target<Dense<float>>()->out_features() == 4);
+    CHECK(dense.target<Dense<double>>() == nullptr);
+    CHECK(dense.target<ReLU>() == nullptr);
+    AnyModule<float> relu = ReLU();
+    CHECK(relu.target<ReLU>() != nullptr);
+    CHECK(relu.target<Activation<ops::ReLU>>() == nullptr);  // its base is not what it holds
+}
+
 TEST_CASE("the final layer is found through nested containers") {
     auto model = small_wdnn(3);
     CHECK(&detail::final_module(model) == &model.last());

@@ -106,6 +106,37 @@ TEST_CASE("a chain folds BatchNorm before and after the activation, and runs eve
     CHECK(chain_against_modules(model, x) < tolerance);
 }
 
+TEST_CASE("a DynamicSequential<float> chain, nested ones flattened, evaluates within rounding of the modules") {
+    DynamicSequential<float> block;
+    block.add(Dense<float>(9, 16)).add(ReLU()).add(BatchNorm<float>(16)).add(Dropout(0.3));
+    DynamicSequential<float> model;
+    model.add(std::move(block)).add(Dense<float>(16, 8)).add(Tanh()).add(BatchNorm<float>(8)).add(Dense<float>(8, 1));
+    model.add(Sigmoid());
+    init_parameters(model, 22);
+    scramble_batch_norms(model, 23);
+    const Tensor<float> x = random_matrix<float>(400, 9, 24);
+    CHECK(chain_against_modules(model, x) < tolerance);  // fuse_blocks reaches the nested chain too
+
+    // A backward after a chained evaluation replays it module by module.
+    const Tensor<float> dy = random_matrix<float>(400, 1, 25);
+    model.forward(x, Mode::eval);
+    const Tensor<float> chained = model.backward(dy);
+    fuse_blocks(model, false);
+    model.forward(x, Mode::eval);
+    const Tensor<float> modules = model.backward(dy);
+    CHECK(chained == modules);
+}
+
+TEST_CASE("a DynamicSequential outside the chain grammar evaluates module by module") {
+    DynamicSequential<float> model;
+    model.add(Dense<float>(5, 4)).add(Softmax());
+    init_parameters(model, 26);
+    const Tensor<float> x = random_matrix<float>(50, 5, 27);
+    const Tensor<float> evaluated = predict(model, x);
+    fuse_blocks(model, false);
+    CHECK(predict(model, x) == evaluated);  // bit-identical: no chain ran
+}
+
 TEST_CASE("compositions outside the chain grammar evaluate module by module") {
     static_assert(!detail::runs_dense_chain<Sequential<Dense<float>, Softmax>>());
     static_assert(!detail::runs_dense_chain<Sequential<ReLU, Dense<float>>>(), "a chain starts with a Dense");

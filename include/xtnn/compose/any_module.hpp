@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 #include "../core/graph_sink.hpp"
@@ -58,6 +59,12 @@ public:
     // The held module's final layer (compose/final_layer.hpp); null if there is none to fuse with.
     std::unique_ptr<FinalLayer<T>> final_layer() { return impl_->final_layer(); }
 
+    // The held module if it is exactly an M, else null (as std::function::target).
+    template <class M>
+    M* target() {
+        return static_cast<M*>(impl_->target(typeid(M)));
+    }
+
 private:
     using Visitor = void (*)(void*, Param<T>&);
 
@@ -78,6 +85,7 @@ private:
         virtual void visit_run_state(RunStateVisitor&) = 0;
         virtual void set_input_grad_required(bool) = 0;
         virtual std::unique_ptr<FinalLayer<T>> final_layer() = 0;
+        virtual void* target(const std::type_info&) = 0;
     };
 
     template <class M>
@@ -112,6 +120,7 @@ private:
             }
         }
         std::unique_ptr<FinalLayer<T>> final_layer() override { return detail::final_layer<T>(module); }
+        void* target(const std::type_info& type) override { return type == typeid(M) ? &module : nullptr; }
 
         M module;
     };

@@ -1,7 +1,8 @@
 #pragma once
 // Evaluation through oneDNN (CMake: -DXTNN_INFERENCE_BACKEND=onednn, which sets
-// XTNN_INFERENCE_BACKEND_ONEDNN on xtnn::xtnn). A static Sequential<float> whose
-// modules, nested Sequentials flattened, form a chain of units
+// XTNN_INFERENCE_BACKEND_ONEDNN on xtnn::xtnn). A static Sequential<float> or a
+// DynamicSequential<float> whose modules, nested containers of the same kind
+// flattened, form a chain of units
 //
 //     Dense [BatchNorm] [ReLU | LeakyReLU | Sigmoid | Tanh] [BatchNorm] [Dropout]
 //
@@ -19,12 +20,12 @@
 // Results differ from the module-by-module evaluation by rounding only (other
 // summation orders, folded products); tests/onednn/test_dense_chain.cpp bounds
 // the difference. Training, double models, rows = 0 and every other composition
-// take the usual path; so does any Sequential after fuse_blocks(model, false).
+// take the usual path; so does a container after fuse_blocks(model, false).
 // A backward after a chained evaluation (check_gradients differentiates in
-// Mode::eval) first replays that forward module by module (Sequential), so its
-// gradients are exactly the module path's.
-// In the default build (XTNN_INFERENCE_BACKEND=gemm) nothing here is compiled:
-// DenseChainPlan<M> is an empty type and no Sequential chains.
+// Mode::eval) first replays that forward module by module (the containers do,
+// under ChainsSuspended), so its gradients are exactly the module path's.
+// In the default build (XTNN_INFERENCE_BACKEND=gemm) only ParametersFrozen and
+// ChainsSuspended are compiled: the containers' chain members are empty types.
 #include <cstdint>
 #include <string_view>
 
@@ -68,6 +69,11 @@ inline constexpr std::string_view inference_backend =
 
 namespace detail {
 
+// A container's chain member where no chain can run. A template, so that the
+// member stays a dependent type and the containers' discarded `if constexpr`
+// branches that use a chain's API are not checked against it (clang checks
+// non-dependent expressions there).
+template <class Owner>
 struct NoDenseChain {};
 
 // While one of these lives, no Sequential on this thread evaluates as a chain:
@@ -135,6 +141,25 @@ constexpr ChainRole chain_role() {
     else return ChainRole::other;
 }
 
+// How many units leaves of these roles make, 0 when they are not a chain (the
+// grammar above). Static Sequentials ask at compile time, dynamic ones at run time.
+constexpr std::size_t chain_units(std::span<const ChainRole> roles) {
+    std::size_t i = 0, units = 0;
+    const auto take = [&](ChainRole role) {
+        if (i < roles.size() && roles[i] == role) ++i;
+    };
+    while (i < roles.size()) {
+        if (roles[i] != ChainRole::dense) return 0;
+        ++i;
+        ++units;
+        take(ChainRole::norm);
+        take(ChainRole::activation);
+        take(ChainRole::norm);
+        take(ChainRole::dropout);
+    }
+    return units;
+}
+
 template <class M>
 struct is_static_sequential : std::false_type {};
 template <class... Ms>
@@ -152,26 +177,30 @@ struct ChainRoles<Sequential<Ms...>> {
     static constexpr void append(ChainRole* roles, std::size_t& at) { (ChainRoles<Ms>::append(roles, at), ...); }
 };
 
-// How many units the leaves make, 0 when they are not a chain (the grammar above).
 template <class M>
 constexpr std::size_t chain_units() {
     std::array<ChainRole, ChainRoles<M>::size> roles{};
     std::size_t at = 0;
     ChainRoles<M>::append(roles.data(), at);
-    std::size_t i = 0, units = 0;
-    const auto take = [&](ChainRole role) {
-        if (i < roles.size() && roles[i] == role) ++i;
-    };
-    while (i < roles.size()) {
-        if (roles[i] != ChainRole::dense) return 0;
-        ++i;
-        ++units;
-        take(ChainRole::norm);
-        take(ChainRole::activation);
-        take(ChainRole::norm);
-        take(ChainRole::dropout);
-    }
-    return units;
+    return chain_units(roles);
+}
+
+// One leaf as a chain sees it.
+struct ChainLeaf {
+    ChainRole role = ChainRole::other;
+    Dense<float>* dense = nullptr;
+    BatchNorm<float>* norm = nullptr;
+    OneDnnActivation activation;
+};
+
+template <class M>
+ChainLeaf chain_leaf(M& module) {
+    ChainLeaf leaf;
+    leaf.role = chain_role<M>();
+    if constexpr (chain_role<M>() == ChainRole::dense) leaf.dense = &module;
+    else if constexpr (chain_role<M>() == ChainRole::norm) leaf.norm = &module;
+    else if constexpr (chain_role<M>() == ChainRole::activation) leaf.activation = onednn_activation(module.op());
+    return leaf;
 }
 
 struct DenseChainUnit {
@@ -181,6 +210,23 @@ struct DenseChainUnit {
     OneDnnActivation activation;
     BatchNorm<float>* post_norm = nullptr;  // after the activation: folded into the next Dense
 };
+
+// The units of leaves that parse as a chain; `units` has chain_units(their roles) places.
+inline void build_units(std::span<const ChainLeaf> leaves, std::span<DenseChainUnit> units) {
+    std::size_t next = 0;
+    for (const ChainLeaf& leaf : leaves) {
+        if (leaf.role == ChainRole::dense) {
+            units[next] = DenseChainUnit{};
+            units[next++].dense = leaf.dense;
+        } else if (leaf.role == ChainRole::norm) {
+            DenseChainUnit& unit = units[next - 1];
+            (unit.activated || unit.pre_norm != nullptr ? unit.post_norm : unit.pre_norm) = leaf.norm;
+        } else if (leaf.role == ChainRole::activation) {
+            units[next - 1].activated = true;
+            units[next - 1].activation = leaf.activation;
+        }
+    }
+}
 
 // Runs a chain's units; holds the primitives, folded weights and outputs between calls.
 class OneDnnDenseChain {
@@ -249,7 +295,8 @@ private:
         float* fw = stage.weights.data();
         float* fb = stage.bias.data();
         std::copy_n(dense.bias().data(), out, fb);
-        // Vectorized: folding runs on every call, and as plain loops it took 12 % of a predict.
+        // Vectorized: outside predict and validation passes folding runs on every
+        // call, and as plain loops it took 12 % of a predict before those folded once.
         for (std::size_t i = 0; i < in; ++i) {
             if (!pending) {
                 std::copy_n(w + i * out, out, fw + i * out);
@@ -285,57 +332,66 @@ private:
     std::vector<float> scale_, shift_;
 };
 
-// A static Sequential's evaluation chain: finds its units, runs them, and
-// remembers the input of the last run for a backward that follows.
-template <class Seq>
-class DenseChainPlan {
-    static constexpr std::size_t units = chain_units<Seq>();
-
+// Runs a container's chain and keeps what a backward that follows needs.
+class DenseChainRun {
 public:
-    // The chain applied to x, in a buffer of the plan's; nullptr (nothing done)
-    // when the call must take the usual path: no rows, or an input the first
-    // Dense would refuse with its own message.
-    const Tensor<float>* run(Seq& seq, const Tensor<float>& x) {
-        const auto chain = units_of(seq);
-        if (!takes(chain, x)) return nullptr;
-        ensure_shape(output_, x.shape(0), chain[units - 1].dense->out_features());
-        run(chain, x, view_of(output_));
-        return &output_;
-    }
-
-    // As run, into a view (a column slice of Parallel's output); false when the
-    // usual path must run, which also reports a view of the wrong shape.
-    bool run_into(Seq& seq, const Tensor<float>& x, MatrixView<float> out) {
-        const auto chain = units_of(seq);
-        if (!takes(chain, x) || out.rows != x.shape(0) || out.cols != chain[units - 1].dense->out_features()) {
+    // out = the chain applied to x; false (nothing done) when the call must take
+    // the usual path: no rows, an input the first Dense would refuse, or a view
+    // of another shape (the usual path reports both with the modules' messages).
+    bool run(std::span<const DenseChainUnit> units, const Tensor<float>& x, MatrixView<float> out) {
+        if (!takes(units, x) || out.rows != x.shape(0) || out.cols != units.back().dense->out_features()) {
             return false;
         }
-        run(chain, x, out);
+        const std::uint64_t freeze = ParametersFrozen::id();
+        runner_.run(units, view_of(x), out, freeze == 0 || freeze != folded_in_);
+        folded_in_ = freeze;
+        input_ = &x;
         return true;
     }
 
-    // The input of the last forward if it ran as a chain (then forgotten); the
-    // Sequential replays it module by module before a backward.
+    // As run, into a buffer of its own; nullptr when the usual path must run.
+    const Tensor<float>* run(std::span<const DenseChainUnit> units, const Tensor<float>& x) {
+        if (!takes(units, x)) return nullptr;
+        ensure_shape(output_, x.shape(0), units.back().dense->out_features());
+        run(units, x, view_of(output_));
+        return &output_;
+    }
+
+    // The input of the last forward if it ran as a chain (then forgotten): the
+    // container replays it module by module before a backward.
     const Tensor<float>* take_input() { return std::exchange(input_, nullptr); }
 
 private:
-    using Units = std::array<DenseChainUnit, units>;
-
-    static bool takes(const Units& chain, const Tensor<float>& x) {
-        return x.shape(0) > 0 && x.shape(1) == chain[0].dense->in_features();
+    static bool takes(std::span<const DenseChainUnit> units, const Tensor<float>& x) {
+        return x.shape(0) > 0 && x.shape(1) == units.front().dense->in_features();
     }
 
-    void run(const Units& chain, const Tensor<float>& x, MatrixView<float> out) {
-        const std::uint64_t freeze = ParametersFrozen::id();
-        runner_.run(chain, view_of(x), out, freeze == 0 || freeze != folded_in_);
-        folded_in_ = freeze;
-        input_ = &x;
-    }
+    OneDnnDenseChain runner_;
+    Tensor<float> output_;
+    const Tensor<float>* input_ = nullptr;
+    std::uint64_t folded_in_ = 0;  // the ParametersFrozen id of the last fold
+};
 
-    static Units units_of(Seq& seq) {
-        Units chain{};
+// A static Sequential's chain: its units found at compile time.
+template <class Seq>
+class DenseChainPlan {
+    static constexpr std::size_t leaves = ChainRoles<Seq>::size;
+    static constexpr std::size_t units = chain_units<Seq>();
+
+public:
+    const Tensor<float>* run(Seq& seq, const Tensor<float>& x) { return run_.run(units_of(seq), x); }
+    bool run_into(Seq& seq, const Tensor<float>& x, MatrixView<float> out) {
+        return run_.run(units_of(seq), x, out);
+    }
+    const Tensor<float>* take_input() { return run_.take_input(); }
+
+private:
+    static std::array<DenseChainUnit, units> units_of(Seq& seq) {
+        std::array<ChainLeaf, leaves> found;
         std::size_t next = 0;
-        for_each_leaf(seq, [&](auto& leaf) { add(chain, next, leaf); });
+        for_each_leaf(seq, [&](auto& leaf) { found[next++] = chain_leaf(leaf); });
+        std::array<DenseChainUnit, units> chain{};
+        build_units(found, chain);
         return chain;
     }
 
@@ -348,24 +404,54 @@ private:
         }
     }
 
-    template <class Leaf>
-    static void add(Units& chain, std::size_t& next, Leaf& leaf) {
-        constexpr ChainRole role = chain_role<Leaf>();
-        if constexpr (role == ChainRole::dense) {
-            chain[next++].dense = &leaf;
-        } else if constexpr (role == ChainRole::norm) {
-            DenseChainUnit& unit = chain[next - 1];
-            (unit.activated || unit.pre_norm != nullptr ? unit.post_norm : unit.pre_norm) = &leaf;
-        } else if constexpr (role == ChainRole::activation) {
-            chain[next - 1].activated = true;
-            chain[next - 1].activation = onednn_activation(leaf.op());
+    DenseChainRun run_;
+};
+
+// A DynamicSequential<float>'s chain: its units found at every call (a few
+// virtual calls per module), nested DynamicSequentials flattened.
+class DynamicDenseChain {
+public:
+    template <class Dyn>
+    const Tensor<float>* run(Dyn& seq, const Tensor<float>& x) {
+        leaves_.clear();
+        add_leaves(seq);
+        roles_.clear();
+        for (const ChainLeaf& leaf : leaves_) roles_.push_back(leaf.role);
+        const std::size_t count = chain_units(roles_);
+        if (count == 0) return nullptr;
+        units_.assign(count, DenseChainUnit{});
+        build_units(leaves_, units_);
+        return run_.run(units_, x);
+    }
+
+    const Tensor<float>* take_input() { return run_.take_input(); }
+
+private:
+    template <class Dyn>
+    void add_leaves(Dyn& seq) {
+        for (std::size_t i = 0; i < seq.size(); ++i) {
+            if (auto* nested = seq[i].template target<Dyn>()) add_leaves(*nested);
+            else leaves_.push_back(leaf_of(seq[i]));
         }
     }
 
-    OneDnnDenseChain runner_;
-    Tensor<float> output_;
-    const Tensor<float>* input_ = nullptr;
-    std::uint64_t folded_in_ = 0;  // the ParametersFrozen id of the last fold
+    // What an AnyModule holds, if it is one of a chain's modules (role other if not).
+    template <class Any>
+    static ChainLeaf leaf_of(Any& module) {
+        return leaf_among<Dense<float>, BatchNorm<float>, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh>(module);
+    }
+
+    template <class M, class... Rest, class Any>
+    static ChainLeaf leaf_among(Any& module) {
+        if (M* typed = module.template target<M>()) return chain_leaf(*typed);
+        if constexpr (sizeof...(Rest) > 0) return leaf_among<Rest...>(module);
+        else return {};
+    }
+
+    std::vector<ChainLeaf> leaves_;
+    std::vector<ChainRole> roles_;
+    std::vector<DenseChainUnit> units_;
+    DenseChainRun run_;
 };
 
 // Whether a static Sequential's evaluation runs as a chain (its leaves are
@@ -375,7 +461,13 @@ constexpr bool runs_dense_chain() {
     return chain_units<Seq>() > 0;
 }
 template <class Seq>
-using DenseChainFor = std::conditional_t<runs_dense_chain<Seq>(), DenseChainPlan<Seq>, NoDenseChain>;
+using DenseChainFor = std::conditional_t<runs_dense_chain<Seq>(), DenseChainPlan<Seq>, NoDenseChain<Seq>>;
+
+// Whether a DynamicSequential<T> may evaluate as a chain (decided per call).
+template <class T>
+inline constexpr bool dynamic_chains = std::is_same_v<T, float>;
+template <class T>
+using DynamicDenseChainFor = std::conditional_t<dynamic_chains<T>, DynamicDenseChain, NoDenseChain<T>>;
 
 #else
 
@@ -385,7 +477,12 @@ constexpr bool runs_dense_chain() {
 }
 
 template <class Seq>
-using DenseChainFor = NoDenseChain;
+using DenseChainFor = NoDenseChain<Seq>;
+
+template <class T>
+inline constexpr bool dynamic_chains = false;
+template <class T>
+using DynamicDenseChainFor = NoDenseChain<T>;
 
 #endif
 

@@ -1,7 +1,9 @@
 #pragma once
 // DynamicSequential<T>: a Sequential whose modules are chosen at run time.
 // Same contract, names and packing as the static Sequential, so fit, save and
-// load work unchanged.
+// load work unchanged. With XTNN_INFERENCE_BACKEND=onednn a DynamicSequential<float>
+// of Dense layers, activations, BatchNorm and Dropout (nested ones flattened)
+// evaluates through oneDNN as the static one does (compose/dense_chain.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,6 +21,7 @@
 #include "../core/run_state.hpp"
 #include "../core/tensor.hpp"
 #include "any_module.hpp"
+#include "dense_chain.hpp"
 #include "final_layer.hpp"
 #include "width_check.hpp"
 
@@ -45,6 +48,12 @@ public:
 
     const Tensor<T>& forward(const Tensor<T>& x, Mode mode) {
         require_modules();
+        if constexpr (detail::dynamic_chains<T>) {
+            eval_chain_.take_input();
+            if (mode == Mode::eval && chain_ && !detail::ChainsSuspended::active()) {
+                if (const Tensor<T>* y = eval_chain_.run(*this, x)) return *y;
+            }
+        }
         const Tensor<T>* y = &x;
         for (auto& m : modules_) y = &m.forward(*y, mode);
         return *y;
@@ -52,6 +61,13 @@ public:
 
     const Tensor<T>& backward(const Tensor<T>& grad) {
         require_modules();
+        if constexpr (detail::dynamic_chains<T>) {
+            // As Sequential: after a chained evaluation, every module must first hold its input.
+            if (const Tensor<T>* x = eval_chain_.take_input()) {
+                const detail::ChainsSuspended modules_only;
+                forward(*x, Mode::eval);
+            }
+        }
         const Tensor<T>* g = &grad;
         for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) g = &it->backward(*g);
         return *g;
@@ -105,6 +121,16 @@ public:
         return modules_.empty() ? nullptr : modules_.back().final_layer();
     }
 
+    // Sequential::fuse_blocks' counterpart: with XTNN_INFERENCE_BACKEND=onednn,
+    // whether evaluation may run as a chain through oneDNN, here and in nested
+    // DynamicSequentials (run-time containers fuse nothing else).
+    void fuse_blocks(bool on) {
+        chain_ = on;
+        for (auto& m : modules_) {
+            if (auto* nested = m.template target<DynamicSequential>()) nested->fuse_blocks(on);
+        }
+    }
+
     std::size_t size() const { return modules_.size(); }
     AnyModule<T>& operator[](std::size_t i) { return modules_.at(i); }
 
@@ -123,6 +149,8 @@ private:
     std::optional<std::size_t> input_width_;
     std::optional<ImageShape> input_image_;
     std::optional<ImageShape> offered_image_;  // given by an enclosing chain
+    bool chain_ = true;
+    [[no_unique_address]] detail::DynamicDenseChainFor<T> eval_chain_;
 };
 
 }  // namespace xtnn
