@@ -26,6 +26,7 @@
 // under ChainsSuspended), so its gradients are exactly the module path's.
 // In the default build (XTNN_INFERENCE_BACKEND=gemm) only ParametersFrozen and
 // ChainsSuspended are compiled: the containers' chain members are empty types.
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
@@ -101,7 +102,7 @@ private:
 // chains then fold their BatchNorms on the first call only, not on every one.
 class ParametersFrozen {
 public:
-    ParametersFrozen() : was_(current()) { current() = ++started(); }
+    ParametersFrozen() : was_(current()) { current() = ++started(); }  // ids unique across threads
     ~ParametersFrozen() { current() = was_; }
     ParametersFrozen(const ParametersFrozen&) = delete;
     ParametersFrozen& operator=(const ParametersFrozen&) = delete;
@@ -114,8 +115,8 @@ private:
         thread_local std::uint64_t id = 0;
         return id;
     }
-    static std::uint64_t& started() {
-        thread_local std::uint64_t count = 0;
+    static std::atomic<std::uint64_t>& started() {
+        static std::atomic<std::uint64_t> count{0};
         return count;
     }
     std::uint64_t was_;
