@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "../core/module.hpp"
 #include "../core/tensor.hpp"
 
 #if defined(XTNN_INFERENCE_BACKEND_ONEDNN)
@@ -77,8 +78,8 @@ namespace detail {
 template <class Owner>
 struct NoDenseChain {};
 
-// While one of these lives, no Sequential on this thread evaluates as a chain:
-// a replay before a backward must run every nested Sequential module by module
+// While one of these lives, no container on this thread evaluates as a chain:
+// a replay before a backward must run every nested container module by module
 // too, or the saved inputs would be the chain's (differently rounded) values.
 class ChainsSuspended {
 public:
@@ -96,6 +97,9 @@ private:
     }
     bool was_;
 };
+
+// When a container whose chain switch is `on` may run `mode` as a chain.
+inline bool chain_may_run(Mode mode, bool on) { return mode == Mode::eval && on && !ChainsSuspended::active(); }
 
 // While one of these lives on a thread, no parameter of any model changes
 // (predict and fit's validation pass hold one over their batches): evaluation
@@ -207,8 +211,7 @@ ChainLeaf chain_leaf(M& module) {
 struct DenseChainUnit {
     Dense<float>* dense = nullptr;
     BatchNorm<float>* pre_norm = nullptr;   // between the Dense and the activation: folded into this Dense
-    bool activated = false;
-    OneDnnActivation activation;
+    OneDnnActivation activation;            // kind undef: none (yet, while the unit is being built)
     BatchNorm<float>* post_norm = nullptr;  // after the activation: folded into the next Dense
 };
 
@@ -221,9 +224,9 @@ inline void build_units(std::span<const ChainLeaf> leaves, std::span<DenseChainU
             units[next++].dense = leaf.dense;
         } else if (leaf.role == ChainRole::norm) {
             DenseChainUnit& unit = units[next - 1];
-            (unit.activated || unit.pre_norm != nullptr ? unit.post_norm : unit.pre_norm) = leaf.norm;
+            const bool activated = unit.activation.kind != dnnl::algorithm::undef;
+            (activated || unit.pre_norm != nullptr ? unit.post_norm : unit.pre_norm) = leaf.norm;
         } else if (leaf.role == ChainRole::activation) {
-            units[next - 1].activated = true;
             units[next - 1].activation = leaf.activation;
         }
     }

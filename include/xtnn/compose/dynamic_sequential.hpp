@@ -50,7 +50,7 @@ public:
         require_modules();
         if constexpr (detail::dynamic_chains<T>) {
             eval_chain_.take_input();
-            if (mode == Mode::eval && chain_ && !detail::ChainsSuspended::active()) {
+            if (detail::chain_may_run(mode, chain_)) {
                 if (const Tensor<T>* y = eval_chain_.run(*this, x)) return *y;
             }
         }

@@ -49,7 +49,7 @@ public:
         fused_ = fuse_;
         if constexpr (chains<T>) {
             eval_chain_.take_input();
-            if (mode == Mode::eval && fuse_ && !detail::ChainsSuspended::active()) {
+            if (detail::chain_may_run(mode, fuse_)) {
                 if (const Tensor<T>* y = eval_chain_.run(*this, x)) return *y;
             }
         }
@@ -68,10 +68,7 @@ public:
         fused_ = fuse_;
         if constexpr (chains<T>) {
             eval_chain_.take_input();
-            if (mode == Mode::eval && fuse_ && !detail::ChainsSuspended::active() &&
-                eval_chain_.run_into(*this, x, out)) {
-                return;
-            }
+            if (detail::chain_may_run(mode, fuse_) && eval_chain_.run_into(*this, x, out)) return;
         }
         constexpr std::size_t block = count - 4;  // where a fusable run ending with the last module starts
         if constexpr (block_at<block>()) {
